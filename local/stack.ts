@@ -1,0 +1,120 @@
+// The local stack: Postgres 17 with the Supabase surface and our migrations, every edge function under Deno,
+// and one gateway in front. Used by `npm start` and by the HTTP-level test suites.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { discoverFunctions, FunctionWorker } from "./functions.ts";
+import { Gateway } from "./gateway.ts";
+import { localKeys } from "./keys.ts";
+import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
+import { assertPortFree } from "./ports.ts";
+import { startPostgres, type PostgresHandle } from "./postgres.ts";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface StackOptions {
+  port: number;
+  pgPort: number;
+  dataDir: string;
+  fresh?: boolean;
+  /** Settings passed to every function on top of the Supabase ones (CACHE_URL, ALLOWED_ORIGINS, ...). */
+  functionEnv?: Record<string, string>;
+  functionsDir?: string;
+  migrationsDir?: string;
+  responseTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  databaseUrl: string;
+  postgres: PostgresHandle;
+  gateway: Gateway;
+  workers: Map<string, FunctionWorker>;
+  migrations: MigrationResult;
+  stop(): Promise<void>;
+}
+
+/** Environment keys that pass from the shell to the functions, as function secrets do on Supabase. */
+const PROJECT_SETTINGS = /^(LOVE_|CACHE_URL$|ALLOWED_ORIGINS$)/;
+
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const functionsDir = options.functionsDir ?? path.join(REPO_ROOT, "functions");
+  const migrationsDir = options.migrationsDir ?? path.join(REPO_ROOT, "supabase", "migrations");
+
+  // Refuse before touching anything, so a second `npm start` cannot disturb the first.
+  await assertPortFree(options.port, `Port ${options.port} is already in use: stop what runs there or set PORT`);
+
+  log(`postgres: starting (data in ${path.relative(process.cwd(), options.dataDir) || "."})`);
+  const pg = await startPostgres({ dataDir: options.dataDir, port: options.pgPort, fresh: options.fresh });
+  const cleanups: (() => Promise<void>)[] = [() => pg.stop()];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+
+  try {
+    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+    let migrations: MigrationResult;
+    try {
+      await prepareSupabaseSurface(sql);
+      migrations = await applyMigrations(sql, migrationsDir);
+    } finally {
+      await sql.end();
+    }
+    for (const file of migrations.applied) log(`migrations: applied ${file}`);
+    log(`migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already applied`);
+
+    const url = `http://127.0.0.1:${options.port}`;
+    const keys = await localKeys(path.join(path.dirname(options.dataDir), "keys.json"));
+    const env = {
+      SUPABASE_URL: url,
+      SUPABASE_DB_URL: pg.url,
+      SUPABASE_ANON_KEY: keys.anon,
+      SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+      ...projectSettingsFromEnvironment(),
+      ...options.functionEnv,
+    };
+    const workers = new Map<string, FunctionWorker>();
+    for (const fn of discoverFunctions(functionsDir)) {
+      workers.set(fn.slug, new FunctionWorker({
+        ...fn,
+        configFile: path.join(REPO_ROOT, "deno.json"),
+        env,
+        onLog: (slug, line) => log(`[${slug}] ${line}`),
+      }));
+    }
+    cleanups.push(async () => {
+      await Promise.all([...workers.values()].map((worker) => worker.stop()));
+    });
+    // Boot all functions now so the first request is fast; one that fails to boot answers 503 until fixed.
+    const boots = await Promise.allSettled([...workers.values()].map((worker) => worker.ensureReady()));
+    boots.forEach((boot, index) => {
+      if (boot.status === "rejected") log(`functions: ${(boot.reason as Error).message}`);
+      else log(`functions: ${[...workers.keys()][index]} ready`);
+    });
+
+    const gateway = new Gateway({
+      host: "127.0.0.1",
+      port: options.port,
+      workers,
+      responseTimeoutMs: options.responseTimeoutMs ?? 150_000,
+      onLog: log,
+    });
+    await gateway.listen();
+    cleanups.push(() => gateway.close());
+
+    return { url, databaseUrl: pg.url, postgres: pg, gateway, workers, migrations, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function projectSettingsFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] =>
+      PROJECT_SETTINGS.test(entry[0]) && entry[1] !== undefined
+    ),
+  );
+}

@@ -1,0 +1,61 @@
+// Starts a whole local stack for a test file: fresh Postgres in a temp dir, free ports, functions under Deno.
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../local/ports.ts";
+import { startLocalStack, type LocalStack } from "../../local/stack.ts";
+
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  functionsDir?: string;
+  migrationsDir?: string;
+  responseTimeoutMs?: number;
+  /** Reuse this data dir (kept after stop) instead of a fresh temp one. */
+  dataDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface TestStack {
+  baseUrl: string;
+  databaseUrl: string;
+  stack: LocalStack;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const ownDir = options.dataDir ? undefined : await tempDir("love-stack-");
+  const dataDir = options.dataDir ?? path.join(ownDir!, "postgres");
+  const stack = await startLocalStack({
+    port: await freePort(),
+    pgPort: await freePort(),
+    dataDir,
+    fresh: !options.dataDir,
+    functionsDir: options.functionsDir,
+    migrationsDir: options.migrationsDir,
+    responseTimeoutMs: options.responseTimeoutMs,
+    // Tests may freeze the business clock; a deployed function never honours the override.
+    functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", ...options.env },
+    log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
+  });
+  return {
+    baseUrl: stack.url,
+    databaseUrl: stack.databaseUrl,
+    stack,
+    dataDir,
+    stop: async () => {
+      await stack.stop();
+      if (ownDir) await rm(ownDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A temp dir the `postgres` system user can enter (mkdtemp makes it 0700, and Postgres runs as that user under root). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+export const FIXTURE_FUNCTIONS = fileURLToPath(new URL("../fixtures/functions", import.meta.url));
