@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { freePort } from "./ports.ts";
+import { METRIC_LINE_PREFIX } from "../functions/_shared/metrics.ts";
 
 export type WorkerState = "stopped" | "booting" | "ready" | "failed";
 
@@ -20,6 +21,8 @@ export interface FunctionWorkerOptions {
   configFile: string;
   env: Record<string, string>;
   onLog?: (slug: string, line: string) => void;
+  /** A metric event the function reported as a log line (functions/_shared/metrics.ts). */
+  onMetric?: (slug: string, event: unknown) => void;
 }
 
 export class FunctionWorker {
@@ -83,6 +86,10 @@ export class FunctionWorker {
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
         if (!line.trim() || line.startsWith("Listening on ")) continue;
+        if (line.startsWith(METRIC_LINE_PREFIX)) {
+          this.reportMetric(line);
+          continue;
+        }
         this.stderrTail.push(line);
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
         this.options.onLog?.(this.slug, line);
@@ -113,6 +120,14 @@ export class FunctionWorker {
       throw new Error(this.lastError);
     }
     this.state = "ready";
+  }
+
+  private reportMetric(line: string): void {
+    try {
+      this.options.onMetric?.(this.slug, (JSON.parse(line) as { love_metric: unknown }).love_metric);
+    } catch {
+      this.options.onLog?.(this.slug, line);
+    }
   }
 
   private markFailed(message: string): void {

@@ -8,6 +8,7 @@ export interface GatewayOptions {
   host: string;
   port: number;
   workers: Map<string, FunctionWorker>;
+  metrics: GatewayMetrics;
   /** Time a function has to start its response before the gateway answers 504, as Supabase's idle timeout. */
   responseTimeoutMs: number;
   onLog?: (line: string) => void;
@@ -30,11 +31,12 @@ export function resolveTarget(pathname: string): Target | undefined {
 }
 
 export class Gateway {
-  readonly metrics = new GatewayMetrics();
+  readonly metrics: GatewayMetrics;
   private readonly server: http.Server;
   private readonly sockets = new Set<import("node:net").Socket>();
 
   constructor(private readonly options: GatewayOptions) {
+    this.metrics = options.metrics;
     this.server = http.createServer((request, response) => this.handle(request, response));
     this.server.on("connection", (socket) => {
       this.sockets.add(socket);

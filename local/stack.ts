@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { discoverFunctions, FunctionWorker } from "./functions.ts";
 import { Gateway } from "./gateway.ts";
+import { GatewayMetrics } from "./metrics.ts";
 import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
 import { assertPortFree } from "./ports.ts";
@@ -75,6 +76,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...projectSettingsFromEnvironment(),
       ...options.functionEnv,
     };
+    const metrics = new GatewayMetrics();
     const workers = new Map<string, FunctionWorker>();
     for (const fn of discoverFunctions(functionsDir)) {
       workers.set(fn.slug, new FunctionWorker({
@@ -82,6 +84,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         configFile: path.join(REPO_ROOT, "deno.json"),
         env,
         onLog: (slug, line) => log(`[${slug}] ${line}`),
+        onMetric: (slug, event) => metrics.recordFunctionEvent(slug, event),
       }));
     }
     cleanups.push(async () => {
@@ -98,6 +101,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       host: "127.0.0.1",
       port: options.port,
       workers,
+      metrics,
       responseTimeoutMs: options.responseTimeoutMs ?? 150_000,
       onLog: log,
     });

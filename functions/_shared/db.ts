@@ -1,12 +1,19 @@
-// The database as the functions see it: one pooled postgres.js client per isolate, from SUPABASE_DB_URL.
+// The database as the functions see it: one pooled postgres.js client per isolate, from SUPABASE_DB_URL, and every
+// use of it through the database circuit breaker.
 import postgres from "postgres";
-import { requireEnv } from "./env.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
+import { env, requireEnv } from "./env.ts";
 
 let client: postgres.Sql | undefined;
 
+/** The raw client. Prefer withDb(): only calls made through it are guarded by the breaker. */
 export function db(): postgres.Sql {
+  return sql();
+}
+
+function sql(): postgres.Sql {
   client ??= postgres(requireEnv("SUPABASE_DB_URL"), {
-    max: 4,
+    max: Number(env("LOVE_DB_POOL_SIZE") ?? 4),
     // Supabase's transaction pooler does not keep prepared statements across transactions.
     prepare: false,
     connect_timeout: 5,
@@ -16,21 +23,48 @@ export function db(): postgres.Sql {
   return client;
 }
 
-/** Round-trips to the database within `timeoutMs`; resolves to the latency in ms or rejects. */
-export async function pingDatabase(timeoutMs: number): Promise<number> {
+/**
+ * A short open period on purpose: the seed's 60 s would keep the service down for a minute after a database
+ * hiccup of a second. One probe per period decides, so a longer outage still sees one attempt per second.
+ */
+const breaker = new CircuitBreaker({
+  dependency: "database",
+  failureThreshold: Number(env("LOVE_DB_BREAKER_THRESHOLD") ?? 5),
+  timeout: Number(env("LOVE_DB_BREAKER_OPEN_MS") ?? 1_000),
+  callTimeout: Number(env("LOVE_DB_CALL_TIMEOUT_MS") ?? 3_000),
+  isFailure: isDatabaseOutage,
+});
+
+/** Runs `fn` with the database client through the breaker: fails fast while the database is out. */
+export function withDb<T>(fn: (sql: postgres.Sql, signal: AbortSignal) => Promise<T>): Promise<T> {
+  return breaker.execute((signal) => fn(sql(), signal));
+}
+
+export function databaseBreakerState(): string {
+  return breaker.state;
+}
+
+/**
+ * Whether an error means the database is unavailable, as opposed to a query's own outcome (a constraint, a
+ * business rule raised by a SQL function, a bug in a query): only the former may open the breaker.
+ */
+export function isDatabaseOutage(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string") return true;
+  // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention (incl. cancel and
+  // shutdown), 58 system error, XX internal error. Anything else is an answer from a working database.
+  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57|58|XX)/.test(code);
+  // postgres.js's own codes: ECONNREFUSED, CONNECT_TIMEOUT, CONNECTION_CLOSED, ...
+  return true;
+}
+
+/** Round-trips to the database through the breaker; resolves to the latency in ms. */
+export async function pingDatabase(): Promise<number> {
   const started = performance.now();
-  const query = db()`select 1 as ok`;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      query.cancel();
-      reject(new Error(`database did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
+  await withDb(async (db, signal) => {
+    const query = db`select 1 as ok`;
+    signal.addEventListener("abort", () => query.cancel(), { once: true });
+    await query;
   });
-  try {
-    await Promise.race([query, timeout]);
-    return Math.round(performance.now() - started);
-  } finally {
-    clearTimeout(timer);
-  }
+  return Math.round(performance.now() - started);
 }

@@ -2,6 +2,7 @@
 // the function sees `/<slug>/<action...>`; the router matches the rest against "<METHOD> /<action>" routes.
 import { corsHeaders, parseAllowedOrigins } from "./cors.ts";
 import { fail, HttpError } from "./http.ts";
+import { CallTimeoutError, CircuitOpenError } from "./circuit-breaker.ts";
 import { env } from "./env.ts";
 
 export interface RequestContext {
@@ -53,6 +54,16 @@ async function run(handler: Handler, context: RequestContext): Promise<Response>
     return await handler(context);
   } catch (error) {
     if (error instanceof HttpError) return fail(error.status, error.message, error.extra, error.headers);
+    if (error instanceof CircuitOpenError) {
+      return fail(503, "Service temporarily unavailable, please retry shortly", { dependency: error.dependency }, {
+        "Retry-After": String(error.retryAfterSeconds),
+      });
+    }
+    if (error instanceof CallTimeoutError) {
+      return fail(503, "Service temporarily unavailable, please retry shortly", { dependency: error.dependency }, {
+        "Retry-After": "1",
+      });
+    }
     // The cause goes to the platform's logs only; the client gets the envelope, never a stack trace.
     console.error(`[${context.request.method} ${context.url.pathname}]`, error);
     return fail(500, "Internal server error");
