@@ -1,17 +1,16 @@
-import { pingDatabase } from "../_shared/db.ts";
+import { databaseBreakerState, pingDatabase } from "../_shared/db.ts";
 import { json } from "../_shared/http.ts";
 import { releaseVersion } from "../_shared/env.ts";
 
-const DATABASE_TIMEOUT_MS = 2_000;
-
 /** Contract row 15: api-unified only checks `response.ok`; the body is the union of earlier shapes. */
 export async function healthStatus(): Promise<Response> {
-  let database: { status: "up" | "down"; latency_ms?: number; error?: string };
+  let database: { status: "up" | "down"; latency_ms?: number; error?: string; breaker: string };
   try {
-    database = { status: "up", latency_ms: await pingDatabase(DATABASE_TIMEOUT_MS) };
+    const latency = await pingDatabase();
+    database = { status: "up", latency_ms: latency, breaker: databaseBreakerState() };
   } catch (error) {
-    console.error("health: database check failed", error);
-    database = { status: "down", error: "database unreachable" };
+    console.error("health: database check failed:", (error as Error).message);
+    database = { status: "down", error: "database unreachable", breaker: databaseBreakerState() };
   }
   const healthy = database.status === "up";
   return json({
