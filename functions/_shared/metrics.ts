@@ -4,10 +4,34 @@
 
 export const METRIC_LINE_PREFIX = '{"love_metric":';
 
+export type CacheOperation = "get" | "set" | "delete";
+export type CacheResult = "hit" | "miss" | "ok" | "skipped" | "error";
+
 export type MetricEvent =
   | { type: "breaker_state"; dependency: string; state: "closed" | "open" | "half_open"; from?: string }
-  | { type: "cache"; operation: "get" | "set" | "delete"; result: "hit" | "miss" | "ok" | "error" };
+  | { type: "cache"; operation: CacheOperation; result: CacheResult; count: number };
 
 export function emitMetric(event: MetricEvent): void {
   console.log(`${METRIC_LINE_PREFIX}${JSON.stringify(event)}}`);
+}
+
+// Cache operations happen on every read: they are summed and reported at most once per interval, not per call.
+const FLUSH_INTERVAL_MS = 1_000;
+const pendingCacheCounts = new Map<string, number>();
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+export function countCacheOperation(operation: CacheOperation, result: CacheResult): void {
+  const key = `${operation}:${result}`;
+  pendingCacheCounts.set(key, (pendingCacheCounts.get(key) ?? 0) + 1);
+  flushTimer ??= setTimeout(flushCacheCounts, FLUSH_INTERVAL_MS);
+}
+
+export function flushCacheCounts(): void {
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  for (const [key, count] of pendingCacheCounts) {
+    const [operation, result] = key.split(":") as [CacheOperation, CacheResult];
+    emitMetric({ type: "cache", operation, result, count });
+  }
+  pendingCacheCounts.clear();
 }
