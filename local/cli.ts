@@ -5,6 +5,7 @@ import { PortInUseError } from "./ports.ts";
 import { PostgresStartError } from "./postgres.ts";
 import { MigrationError } from "./migrations.ts";
 import { REPO_ROOT, startLocalStack, type LocalStack } from "./stack.ts";
+import { findMonitoringBinaries } from "./monitoring.ts";
 
 const { values } = parseArgs({
   options: { fresh: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
@@ -17,6 +18,8 @@ if (values.help) {
   PORT      gateway port (default 3000, which the frontend's dev mode tries first)
   PG_PORT   Postgres port (default 54322)
   LOCAL_DATA_DIR   Postgres data directory (default .local/postgres)
+  PROMETHEUS_PORT, ALERTMANAGER_PORT   (defaults 9090, 9093) when Prometheus and Alertmanager are installed;
+                   LOVE_MONITORING=0 leaves them out
   CACHE_URL, ALLOWED_ORIGINS, LOVE_*   passed to every function as its settings`);
   process.exit(0);
 }
@@ -47,6 +50,11 @@ try {
       ? path.resolve(process.env.LOCAL_DATA_DIR)
       : path.join(REPO_ROOT, ".local", "postgres"),
     fresh: values.fresh,
+    monitoring: process.env.LOVE_MONITORING === "0" || !findMonitoringBinaries() ? undefined : {
+      prometheusPort: parsePort("PROMETHEUS_PORT", 9090),
+      alertmanagerPort: parsePort("ALERTMANAGER_PORT", 9093),
+      optional: true,
+    },
     log,
   });
   const url = stack.url;
@@ -56,7 +64,9 @@ love-backend local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} 
   Functions (Supabase)     ${url}/functions/v1/<function>/...
   Admin login              ${url}/admin/login
   Metrics                  ${url}/metrics
-  Database                 postgresql://postgres@127.0.0.1:${pgPort}/postgres (password in .local/postgres.password)
+${stack.monitoring ? `  Prometheus               ${stack.monitoring.prometheusUrl}  (alerts: ${stack.monitoring.prometheusUrl}/alerts)
+  Alertmanager             ${stack.monitoring.alertmanagerUrl}
+` : ""}  Database                 postgresql://postgres@127.0.0.1:${pgPort}/postgres (password in .local/postgres.password)
   Functions                ${[...stack.workers.keys()].join(", ")}
 Ctrl-C stops everything.`);
   if (stopping) await stack.stop();

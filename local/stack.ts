@@ -9,6 +9,7 @@ import { GatewayMetrics } from "./metrics.ts";
 import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
 import { assertPortFree } from "./ports.ts";
+import { type LocalMonitoring, type LocalMonitoringOptions, startLocalMonitoring } from "./monitoring.ts";
 import { startPostgres, type PostgresHandle } from "./postgres.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -23,7 +24,16 @@ export interface StackOptions {
   functionsDir?: string;
   migrationsDir?: string;
   responseTimeoutMs?: number;
+  /** Run Prometheus and Alertmanager beside the stack (Debian's packages). */
+  monitoring?: MonitoringOptions;
   log?: (line: string) => void;
+}
+
+export interface MonitoringOptions
+  extends Omit<LocalMonitoringOptions, "gatewayPort" | "monitoringDir" | "dataDir" | "log"> {
+  dataDir?: string;
+  /** When set, a monitoring start failure is logged and the stack runs without it. */
+  optional?: boolean;
 }
 
 export interface LocalStack {
@@ -33,6 +43,7 @@ export interface LocalStack {
   gateway: Gateway;
   workers: Map<string, FunctionWorker>;
   migrations: MigrationResult;
+  monitoring?: LocalMonitoring;
   stop(): Promise<void>;
 }
 
@@ -108,10 +119,35 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     await gateway.listen();
     cleanups.push(() => gateway.close());
 
-    return { url, databaseUrl: pg.url, postgres: pg, gateway, workers, migrations, stop: stopAll };
+    const monitoring = options.monitoring && await startMonitoring(options.monitoring, options, log);
+    if (monitoring) cleanups.push(() => monitoring.stop());
+
+    return { url, databaseUrl: pg.url, postgres: pg, gateway, workers, migrations, monitoring, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+async function startMonitoring(
+  monitoring: MonitoringOptions,
+  stack: StackOptions,
+  log: (line: string) => void,
+): Promise<LocalMonitoring | undefined> {
+  try {
+    const started = await startLocalMonitoring({
+      ...monitoring,
+      dataDir: monitoring.dataDir ?? path.join(path.dirname(stack.dataDir), "monitoring"),
+      monitoringDir: path.join(REPO_ROOT, "monitoring"),
+      gatewayPort: stack.port,
+      log,
+    });
+    log(`monitoring: Prometheus ${started.prometheusUrl}, Alertmanager ${started.alertmanagerUrl}`);
+    return started;
+  } catch (error) {
+    if (!monitoring.optional) throw error;
+    log(`monitoring: not started (${(error as Error).message})`);
+    return undefined;
   }
 }
 

@@ -4,13 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../local/ports.ts";
-import { startLocalStack, type LocalStack } from "../../local/stack.ts";
+import { startLocalStack, type LocalStack, type MonitoringOptions } from "../../local/stack.ts";
 
 export interface TestStackOptions {
   env?: Record<string, string>;
   functionsDir?: string;
   migrationsDir?: string;
   responseTimeoutMs?: number;
+  monitoring?: MonitoringOptions;
   /** Reuse this data dir (kept after stop) instead of a fresh temp one. */
   dataDir?: string;
   log?: (line: string) => void;
@@ -35,6 +36,7 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     functionsDir: options.functionsDir,
     migrationsDir: options.migrationsDir,
     responseTimeoutMs: options.responseTimeoutMs,
+    monitoring: options.monitoring,
     // Tests may freeze the business clock; a deployed function never honours the override.
     functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", ...options.env },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
