@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios.
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import("./startup.ts"),
+  "patient-flow": () => import("./patient-flow.ts"),
 };
 
 const names = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -1,0 +1,23 @@
+import type { RequestContext } from "../_shared/router.ts";
+import { businessNow } from "../_shared/clock.ts";
+import { postFailure, postResponse } from "../_shared/outcomes.ts";
+import { exitClinic } from "../_shared/route-repository.ts";
+import { missingFields, parseClinic, parsePin, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
+
+/**
+ * Contract row 18: {patientId, clinicId, pin} → finishes the clinic with its PIN (same check and lockout as
+ * queue/done), completes the queue entry if any, marks the route station completed and the next one current.
+ */
+export async function clinicExit({ request }: RequestContext): Promise<Response> {
+  const body = await readJsonObject(request);
+  const rawPatient = pick(body, "patientId", "user");
+  const rawClinic = pick(body, "clinicId", "clinic");
+  const missing = missingFields({ patientId: rawPatient, clinicId: rawClinic });
+  if (missing.length > 0) return postFailure("MISSING_FIELDS", { missing_fields: missing });
+  const patient = parseUserKey(rawPatient);
+  if (patient === null) return postFailure("INVALID_USER");
+  const clinic = parseClinic(rawClinic);
+  if (clinic === null) return postFailure("INVALID_CLINIC");
+  const pin = parsePin(body.pin);
+  return postResponse(await exitClinic(patient, clinic, pin ?? null, businessNow(request)));
+}

@@ -1,0 +1,7 @@
+import { createRouter } from "../_shared/router.ts";
+import { pathChooseGet, pathChoosePost } from "./choose.ts";
+
+Deno.serve(createRouter("path", {
+  "GET /choose": pathChooseGet,
+  "POST /choose": pathChoosePost,
+}));

@@ -1,0 +1,12 @@
+import { createRouter } from "../_shared/router.ts";
+import { queueDone } from "./done.ts";
+import { queueEnter } from "./enter.ts";
+import { queuePositionHandler } from "./position.ts";
+import { queueStatusHandler } from "./status.ts";
+
+Deno.serve(createRouter("queue", {
+  "POST /enter": queueEnter,
+  "GET /position": queuePositionHandler,
+  "GET /status": queueStatusHandler,
+  "POST /done": queueDone,
+}));

@@ -1,0 +1,19 @@
+import type { RequestContext } from "../_shared/router.ts";
+import { businessNow } from "../_shared/clock.ts";
+import { getFailure, getResponse } from "../_shared/outcomes.ts";
+import { queuePosition } from "../_shared/queue-repository.ts";
+import { missingFields, parseClinic, parseUserKey } from "../_shared/validation.ts";
+
+
+/** Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). */
+export async function queuePositionHandler({ request, params }: RequestContext): Promise<Response> {
+  const rawClinic = params.get("clinic") ?? params.get("clinicId") ?? undefined;
+  const rawUser = params.get("user") ?? params.get("patientId") ?? undefined;
+  const missing = missingFields({ clinic: rawClinic || undefined, user: rawUser || undefined });
+  if (missing.length > 0) return getFailure("MISSING_FIELDS", { missing_fields: missing });
+  const clinic = parseClinic(rawClinic);
+  if (clinic === null) return getFailure("INVALID_CLINIC");
+  const user = parseUserKey(rawUser);
+  if (user === null) return getFailure("INVALID_USER");
+  return getResponse(await queuePosition(clinic, user, businessNow(request)));
+}
