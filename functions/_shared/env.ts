@@ -1,8 +1,15 @@
 // The only reader of the function's environment (Supabase sets SUPABASE_URL, SUPABASE_DB_URL and the keys;
 // the project adds its own settings as function secrets).
 
+// Deno in the functions; Node when a vitest suite imports a shared module directly.
+const runtime = globalThis as unknown as {
+  Deno?: { env: { get(name: string): string | undefined } };
+  process?: { env: Record<string, string | undefined> };
+};
+const read = (name: string): string | undefined => runtime.Deno ? runtime.Deno.env.get(name) : runtime.process?.env[name];
+
 export function env(name: string): string | undefined {
-  const value = Deno.env.get(name);
+  const value = read(name);
   return value === undefined || value === "" ? undefined : value;
 }
 

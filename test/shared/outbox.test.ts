@@ -1,0 +1,105 @@
+// The invalidation outbox against a real Postgres (the repo's migrations) and a real Redis: every committed queue
+// change leaves a CACHE_INVALIDATED row in the same transaction, and the replay deletes what the fast path missed.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import path from "node:path";
+import postgres from "postgres";
+import { applyMigrations, prepareSupabaseSurface } from "../../local/migrations.ts";
+import { freePort } from "../../local/ports.ts";
+import { startPostgres, type PostgresHandle } from "../../local/postgres.ts";
+import { REPO_ROOT } from "../../local/stack.ts";
+import { Cache } from "../../functions/_shared/cache.ts";
+import { RedisCacheStore } from "../../functions/_shared/cache-store.ts";
+import { CircuitBreaker } from "../../functions/_shared/circuit-breaker.ts";
+import type { CacheInvalidator as CacheInvalidatorType } from "../../functions/_shared/cache-invalidation.ts";
+import { startRedis, type RedisServer } from "../support/redis.ts";
+import { tempDir } from "../support/stack.ts";
+
+let pg: PostgresHandle;
+let sql: postgres.Sql;
+let redis: RedisServer;
+let store: RedisCacheStore;
+let cache: Cache;
+let invalidator: CacheInvalidatorType;
+
+beforeAll(async () => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  const dir = await tempDir("love-outbox-");
+  pg = await startPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), fresh: true });
+  sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+  await prepareSupabaseSurface(sql);
+  await applyMigrations(sql, path.join(REPO_ROOT, "supabase", "migrations"));
+  redis = await startRedis();
+  // The shared db module reads SUPABASE_DB_URL on first use, as a function does.
+  process.env.SUPABASE_DB_URL = pg.url;
+  const { CacheInvalidator } = await import("../../functions/_shared/cache-invalidation.ts");
+  const { withDb } = await import("../../functions/_shared/db.ts");
+  store = new RedisCacheStore(redis.url);
+  cache = new Cache(store, new CircuitBreaker({ dependency: "cache", failureThreshold: 1, timeout: 200, callTimeout: 200 }));
+  invalidator = new CacheInvalidator(cache, withDb);
+});
+afterAll(async () => {
+  await store?.close();
+  await redis?.stop();
+  await sql?.end();
+  await pg?.stop();
+  vi.restoreAllMocks();
+});
+
+const pending = () => sql<{ clinic_code: string; keys: string[] }[]>`
+  select clinic_code, array(select jsonb_array_elements_text(data -> 'keys')) as keys
+  from public.events where event_type = 'CACHE_INVALIDATED' and processed_at is null order by id`;
+
+describe("transactional outbox", () => {
+  it("a queue change writes CACHE_INVALIDATED with the directive's keys in the same transaction", async () => {
+    await invalidator.replayPending();
+    await sql`select love.queue_enter('lab', 'outbox-user-1', now())`;
+    const rows = await pending();
+    expect(rows).toEqual([{
+      clinic_code: "lab",
+      keys: ["queue:list:lab", "queue:status:lab", "stats:queues", "stats:dashboard"],
+    }]);
+  });
+
+  it("a rolled-back change leaves no invalidation behind", async () => {
+    await invalidator.replayPending();
+    await sql.begin(async (tx) => {
+      await tx`select love.queue_enter('eye', 'outbox-user-2', now())`;
+      await tx`rollback`;
+    }).catch(() => undefined);
+    expect(await pending()).toEqual([]);
+  });
+
+  it("notifies cache_invalidation at commit for in-process caches", async () => {
+    const received: string[] = [];
+    const listener = await sql.listen("cache_invalidation", (payload) => received.push(payload));
+    await sql`select love.queue_enter('xr', 'outbox-user-3', now())`;
+    await vi.waitFor(() => expect(received.length).toBeGreaterThan(0));
+    expect(JSON.parse(received[0]!).keys).toContain("queue:status:xr");
+    await listener.unlisten();
+  });
+
+  it("replay deletes keys whose fast-path delete never happened, then marks the rows processed", async () => {
+    await invalidator.replayPending();
+    await cache.read("queue:status:bio", async () => ({ waiting: 0 }));
+    expect((await store.read("queue:status:bio")).value).not.toBeNull();
+    // A committed change whose handler died before deleting the keys.
+    await sql`select love.queue_enter('bio', 'outbox-user-4', now())`;
+    expect((await store.read("queue:status:bio")).value).not.toBeNull();
+
+    expect(await invalidator.replayPending()).toBe(1);
+    expect((await store.read("queue:status:bio")).value).toBeNull();
+    expect(await pending()).toEqual([]);
+    expect(await invalidator.replayPending()).toBe(0);
+  });
+
+  it("while the cache is out the rows stay pending, and are replayed once it is back", async () => {
+    await invalidator.replayPending();
+    await sql`select love.queue_enter('int', 'outbox-user-5', now())`;
+    await redis.kill();
+    await expect(invalidator.replayPending()).rejects.toThrow();
+    expect(await pending()).toHaveLength(1);
+    await redis.restart();
+    await vi.waitFor(async () => expect(await invalidator.replayPending()).toBe(1), { timeout: 10_000, interval: 250 });
+    expect(await pending()).toEqual([]);
+  });
+});
