@@ -23,7 +23,12 @@ export class Cache {
    * The cached value of `key`, or `load()`'s result, stored for the next reader unless an invalidation of `key`
    * happened meanwhile. The generation is read before loading, so a load that may predate a write never lands.
    */
-  async read<T>(key: string, load: () => Promise<T>, ttlMs = DEFAULT_TTL_MS): Promise<T> {
+  async read<T>(
+    key: string,
+    load: () => Promise<T>,
+    ttlMs = DEFAULT_TTL_MS,
+    shouldStore: (value: T) => boolean = () => true,
+  ): Promise<T> {
     let generation: string | undefined;
     try {
       const cached = await this.breaker.execute(() => this.store.read(key));
@@ -37,7 +42,7 @@ export class Cache {
       countCacheOperation("get", "error");
     }
     const value = await load();
-    if (generation !== undefined) {
+    if (generation !== undefined && shouldStore(value)) {
       const text = JSON.stringify(value);
       try {
         const stored = await this.breaker.execute(() => this.store.writeIfCurrent(key, text, generation!, ttlMs));

@@ -1,8 +1,8 @@
 // Patient login through its SQL function (one session per patient per Qatar day).
-import { db } from "./db.ts";
+import { dbQuery } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 
 export async function loginPatient(patientNumber: string, gender: string, now: string): Promise<SqlResult> {
-  const [row] = await db()`select love.patient_login(${patientNumber}::text, ${gender}::text, ${now}::timestamptz) as r`;
+  const [row] = await dbQuery((sql) => sql`select love.patient_login(${patientNumber}::text, ${gender}::text, ${now}::timestamptz) as r`);
   return row!.r as SqlResult;
 }

@@ -1,6 +1,6 @@
 // The queue's SQL API (supabase/migrations/*_examinee_functions.sql): one statement per call, each its own
 // transaction. Results are the functions' jsonb envelopes, passed through unchanged.
-import { db } from "./db.ts";
+import { dbQuery } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 
 async function one(query: Promise<{ r: unknown }[]>): Promise<SqlResult> {
@@ -9,19 +9,19 @@ async function one(query: Promise<{ r: unknown }[]>): Promise<SqlResult> {
 }
 
 export function enterQueue(clinic: string, user: string, now: string): Promise<SqlResult> {
-  return one(db()`select love.queue_enter(${clinic}::text, ${user}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.queue_enter(${clinic}::text, ${user}::text, ${now}::timestamptz) as r`));
 }
 
 export function queuePosition(clinic: string, user: string, now: string): Promise<SqlResult> {
-  return one(db()`select love.queue_position(${clinic}::text, ${user}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.queue_position(${clinic}::text, ${user}::text, ${now}::timestamptz) as r`));
 }
 
 export function queueStatus(clinic: string, now: string): Promise<SqlResult> {
-  return one(db()`select love.queue_status(${clinic}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.queue_status(${clinic}::text, ${now}::timestamptz) as r`));
 }
 
 export function completeQueue(clinic: string, user: string, pin: string | null, now: string): Promise<SqlResult> {
-  return one(db()`select love.queue_done(${clinic}::text, ${user}::text, ${pin}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.queue_done(${clinic}::text, ${user}::text, ${pin}::text, ${now}::timestamptz) as r`));
 }
 
 export interface PositionView {
@@ -36,7 +36,7 @@ export interface PositionView {
 
 /** The user's live positions (every clinic, or one), for the event stream. */
 export async function patientPositions(user: string, clinic: string | null, now: string): Promise<PositionView[]> {
-  const [row] = await db()`select love.patient_positions(${user}::text, ${clinic}::text, ${now}::timestamptz) as r`;
+  const [row] = await dbQuery((sql) => sql`select love.patient_positions(${user}::text, ${clinic}::text, ${now}::timestamptz) as r`);
   return row!.r as PositionView[];
 }
 
@@ -50,7 +50,7 @@ export interface ClinicSnapshot {
 
 /** A clinic's counters, or null for an unknown clinic. */
 export async function clinicSnapshot(clinic: string, now: string): Promise<ClinicSnapshot | null> {
-  const [row] = await db()`select love.clinic_snapshot(${clinic}::text, ${now}::timestamptz) as r`;
+  const [row] = await dbQuery((sql) => sql`select love.clinic_snapshot(${clinic}::text, ${now}::timestamptz) as r`);
   return (row?.r ?? null) as ClinicSnapshot | null;
 }
 
@@ -64,11 +64,11 @@ export interface PatientNotice {
 }
 
 export async function notificationsAfter(user: string, afterId: number): Promise<PatientNotice[]> {
-  const [row] = await db()`select love.notifications_after(${user}::text, ${afterId}::bigint) as r`;
+  const [row] = await dbQuery((sql) => sql`select love.notifications_after(${user}::text, ${afterId}::bigint) as r`);
   return row!.r as PatientNotice[];
 }
 
 export async function lastNotificationId(): Promise<number> {
-  const [row] = await db()`select love.last_notification_id() as r`;
+  const [row] = await dbQuery((sql) => sql`select love.last_notification_id() as r`);
   return Number(row!.r);
 }

@@ -1,5 +1,5 @@
 // Routes, paths and clinic exit through their SQL functions.
-import { db } from "./db.ts";
+import { dbQuery } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 
 async function one(query: Promise<{ r: unknown }[]>): Promise<SqlResult> {
@@ -14,20 +14,21 @@ export function createRoute(
   stations: unknown[] | null,
   now: string,
 ): Promise<SqlResult> {
-  const sql = db();
-  const stationsJson = stations === null ? null : sql.json(stations as never);
-  return one(sql`select love.route_create(${patient}::text, ${examType}::text, ${gender}::text,
-    ${stationsJson}::jsonb, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => {
+    const stationsJson = stations === null ? null : sql.json(stations as never);
+    return sql`select love.route_create(${patient}::text, ${examType}::text, ${gender}::text,
+      ${stationsJson}::jsonb, ${now}::timestamptz) as r`;
+  }));
 }
 
 export function getRoute(patient: string, now: string): Promise<SqlResult> {
-  return one(db()`select love.route_get(${patient}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.route_get(${patient}::text, ${now}::timestamptz) as r`));
 }
 
 export function choosePath(patient: string | null, examType: string | null, gender: string | null, now: string) {
-  return one(db()`select love.path_choose(${patient}::text, ${examType}::text, ${gender}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.path_choose(${patient}::text, ${examType}::text, ${gender}::text, ${now}::timestamptz) as r`));
 }
 
 export function exitClinic(patient: string, clinic: string, pin: string | null, now: string): Promise<SqlResult> {
-  return one(db()`select love.clinic_exit(${patient}::text, ${clinic}::text, ${pin}::text, ${now}::timestamptz) as r`);
+  return one(dbQuery((sql) => sql`select love.clinic_exit(${patient}::text, ${clinic}::text, ${pin}::text, ${now}::timestamptz) as r`));
 }

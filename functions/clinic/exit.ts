@@ -1,5 +1,6 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
+import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { exitClinic } from "../_shared/route-repository.ts";
 import { missingFields, parseClinic, parsePin, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
@@ -19,5 +20,5 @@ export async function clinicExit({ request }: RequestContext): Promise<Response>
   const clinic = parseClinic(rawClinic);
   if (clinic === null) return postFailure("INVALID_CLINIC");
   const pin = parsePin(body.pin);
-  return postResponse(await exitClinic(patient, clinic, pin ?? null, businessNow(request)));
+  return postResponse(await afterQueueWrite(await exitClinic(patient, clinic, pin ?? null, businessNow(request)), clinic));
 }

@@ -2,6 +2,7 @@ import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { completeQueue } from "../_shared/queue-repository.ts";
+import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { missingFields, parseClinic, parsePin, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
 
 
@@ -21,5 +22,5 @@ export async function queueDone({ request }: RequestContext): Promise<Response> 
   const user = parseUserKey(rawUser);
   if (user === null) return postFailure("INVALID_USER");
   const pin = parsePin(body.pin);
-  return postResponse(await completeQueue(clinic, user, pin ?? null, businessNow(request)));
+  return postResponse(await afterQueueWrite(await completeQueue(clinic, user, pin ?? null, businessNow(request)), clinic));
 }

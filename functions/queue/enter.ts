@@ -2,6 +2,7 @@ import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { enterQueue } from "../_shared/queue-repository.ts";
+import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { missingFields, parseClinic, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
 
 
@@ -19,5 +20,5 @@ export async function queueEnter({ request }: RequestContext): Promise<Response>
   if (clinic === null) return postFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return postFailure("INVALID_USER");
-  return postResponse(await enterQueue(clinic, user, businessNow(request)));
+  return postResponse(await afterQueueWrite(await enterQueue(clinic, user, businessNow(request)), clinic));
 }
