@@ -53,7 +53,8 @@ export class GatewayMetrics {
       }
       if (e.from) this.breakerTransitions.inc({ function: fn, dependency: e.dependency, from: e.from, to: e.state });
     } else if (e?.type === "cache") {
-      this.cacheOperations.inc({ function: fn, operation: e.operation, result: e.result });
+      const count = Number.isFinite(e.count) && e.count > 0 ? e.count : 1;
+      this.cacheOperations.inc({ function: fn, operation: e.operation, result: e.result }, count);
     }
   }
 
