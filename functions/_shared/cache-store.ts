@@ -10,7 +10,7 @@ export interface CachedRead {
 }
 
 export interface CacheStore {
-  readonly kind: "redis" | "memory";
+  readonly kind: "redis" | "memory" | "none";
   read(key: string): Promise<CachedRead>;
   /** Stores `value` only if no invalidation of `key` happened since `generation` was read. */
   writeIfCurrent(key: string, value: string, generation: string, ttlMs: number): Promise<boolean>;
@@ -125,6 +125,24 @@ export class RedisCacheStore implements CacheStore {
   }
 }
 
-export function createCacheStore(url: string | undefined): CacheStore {
+/** Stores nothing: every read loads from the source. For measuring what the cache is worth (LOVE_CACHE=off). */
+export class DisabledCacheStore implements CacheStore {
+  readonly kind = "none";
+  read(): Promise<CachedRead> {
+    return Promise.resolve({ value: null, generation: "0" });
+  }
+  writeIfCurrent(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  invalidate(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export function createCacheStore(url: string | undefined, enabled = true): CacheStore {
+  if (!enabled) return new DisabledCacheStore();
   return url ? new RedisCacheStore(url) : new MemoryCacheStore();
 }

@@ -68,8 +68,8 @@ export class Cache {
 
 let shared: Cache | undefined;
 
-/** This isolate's cache: Redis when CACHE_URL is set, otherwise in-process memory. */
+/** This isolate's cache: Redis when CACHE_URL is set, otherwise in-process memory; none with LOVE_CACHE=off. */
 export function cache(): Cache {
-  shared ??= new Cache(createCacheStore(env("CACHE_URL")));
+  shared ??= new Cache(createCacheStore(env("CACHE_URL"), env("LOVE_CACHE") !== "off"));
   return shared;
 }
