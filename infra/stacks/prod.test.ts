@@ -1,0 +1,54 @@
+// The prod stack: Pulumi.yaml + Pulumi.prod.yaml + the secrets a person sets, run under Pulumi mocks.
+import { beforeAll, describe, expect, it } from "vitest";
+import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
+import { expectFunctionRelease, expectOutputs, expectSecretsProtected, only, SURFACES, supabaseResources } from "./stack-assertions.ts";
+
+const SECRETS = {
+  supabaseAccessToken: "sbp_prod_token_9876543210",
+  supabaseDbPassword: "production-database-password",
+  cacheUrl: "rediss://default:prod-cache-password@cache.example:6380",
+  adminBootstrapPassword: "prod-bootstrap-password",
+  adminTokenSecret: "prod-admin-token-signing-secret",
+  functionSecrets: JSON.stringify({ EXTRA_SETTING: "prod-extra-secret-value" }),
+};
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await runProgram("prod", { supabaseOrganization: "love-org" }, SECRETS);
+});
+
+describe("prod stack", () => {
+  it("creates a Supabase project and every surface on it, and no branch", () => {
+    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES].sort());
+  });
+
+  it("sizes and places the project from Pulumi.prod.yaml", () => {
+    expect(only(run, "Project").inputs).toMatchObject({
+      organizationSlug: "love-org",
+      name: "love-backend-prod",
+      region: "ap-south-1",
+      instanceSize: "small",
+    });
+    expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true });
+  });
+
+  it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
+    for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
+    expect(only(run, "Project").retainOnDelete).toBe(true);
+  });
+
+  it("keeps every secret a Pulumi secret, including the extra function secrets", () => {
+    expectSecretsProtected(run, [...Object.values(SECRETS), "prod-extra-secret-value"]);
+    expect(isSecret(only(run, "Project").inputs["dbPassword"])).toBe(true);
+    const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
+    expect(Object.keys(values.value).sort()).toEqual(["ADMIN_BOOTSTRAP_PASSWORD", "ADMIN_TOKEN_SECRET", "CACHE_URL", "EXTRA_SETTING"]);
+  });
+
+  it("releases every function directory with verify_jwt off, after the migrations", () => {
+    expectFunctionRelease(run);
+  });
+
+  it("exports the API base URL for the frontend host's rewrite and the function URLs", () => {
+    expectOutputs(run, `https://${"prod".padEnd(20, "x")}.supabase.co`);
+  });
+});

@@ -1,0 +1,56 @@
+// The staging stack: Pulumi.yaml + Pulumi.staging.yaml + the secrets a person sets, run under Pulumi mocks.
+import { beforeAll, describe, expect, it } from "vitest";
+import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
+import { expectFunctionRelease, expectOutputs, expectSecretsProtected, only, SURFACES, supabaseResources } from "./stack-assertions.ts";
+
+const SECRETS = {
+  supabaseAccessToken: "sbp_staging_token_0123456789",
+  supabaseDbPassword: "staging-database-password",
+  cacheUrl: "rediss://default:staging-cache-password@cache.example:6380",
+  adminBootstrapPassword: "staging-bootstrap-password",
+  adminTokenSecret: "staging-admin-token-signing-secret",
+};
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await runProgram("staging", { supabaseOrganization: "love-org" }, SECRETS);
+});
+
+describe("staging stack", () => {
+  it("creates a Supabase project and every surface on it, and no branch", () => {
+    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES].sort());
+  });
+
+  it("configures the project from Pulumi.yaml and Pulumi.staging.yaml", () => {
+    expect(only(run, "Project").inputs).toMatchObject({
+      organizationSlug: "love-org",
+      name: "love-backend-staging",
+      region: "ap-south-1",
+      instanceSize: "micro",
+      readyTimeoutMinutes: 15,
+      services: ["db", "auth", "rest", "realtime"],
+    });
+    expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true });
+    expect(only(run, "PostgrestConfig").inputs["settings"]).toEqual({ db_schema: "public", max_rows: 1000 });
+    expect(only(run, "RealtimeConfig").inputs["settings"]).toEqual({ private_only: true });
+  });
+
+  it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
+    for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
+    expect(only(run, "Project").retainOnDelete).toBe(true);
+  });
+
+  it("keeps every secret a Pulumi secret", () => {
+    expectSecretsProtected(run, Object.values(SECRETS));
+    expect(isSecret(only(run, "Project").inputs["dbPassword"])).toBe(true);
+    expect(only(run, "Project").additionalSecretOutputs).toEqual(expect.arrayContaining(["dbPassword", "dbPasswordDigest"]));
+  });
+
+  it("releases every function directory with verify_jwt off, after the migrations", () => {
+    expectFunctionRelease(run);
+  });
+
+  it("exports the API base URL for the frontend host's rewrite and the function URLs", () => {
+    expectOutputs(run, `https://${"staging".padEnd(20, "x")}.supabase.co`);
+  });
+});

@@ -1,0 +1,111 @@
+// The Supabase side of one stack: a project (staging, prod) or a branch of staging (pr-<n>), and on it the auth,
+// PostgREST and realtime settings, the function secrets, the migrations and the function release.
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigSettings, InstanceSize, ServiceName } from "./api/types.ts";
+import { Branch } from "./resources/branch.ts";
+import { FunctionRelease } from "./resources/function-release.ts";
+import { Migrations } from "./resources/migrations.ts";
+import { Project } from "./resources/project.ts";
+import { Secrets } from "./resources/secrets.ts";
+import { AuthConfig, PostgrestConfig, RealtimeConfig } from "./resources/service-config.ts";
+import type { SourceManifest } from "./source-manifest.ts";
+
+export interface ProjectTarget {
+  kind: "project";
+  organizationSlug: string;
+  name: string;
+  region: string;
+  instanceSize?: InstanceSize;
+  dbPassword: pulumi.Input<string>;
+}
+
+export interface BranchTarget {
+  kind: "branch";
+  parentRef: string;
+  branchName: string;
+  gitBranch?: string;
+}
+
+export interface SupabaseEnvironmentArgs {
+  apiUrl: string;
+  accessToken: pulumi.Input<string>;
+  target: ProjectTarget | BranchTarget;
+  readyTimeoutMinutes: number;
+  auth: ConfigSettings;
+  postgrest: ConfigSettings;
+  realtime: ConfigSettings;
+  functionSecrets: pulumi.Input<Record<string, string>>;
+  sources: SourceManifest;
+  /**
+   * Protect every resource, not just the project: `pulumi destroy` deletes dependents before it reaches a
+   * protected project, so protecting the project alone would still let it wipe functions and secrets.
+   */
+  protect: boolean;
+}
+
+/** Everything the next steps need healthy: migrations (db), auth and PostgREST settings, realtime settings. */
+export const REQUIRED_SERVICES: ServiceName[] = ["db", "auth", "rest", "realtime"];
+
+export class SupabaseEnvironment extends pulumi.ComponentResource {
+  readonly ref: pulumi.Output<string>;
+  /** https://<ref>.supabase.co */
+  readonly url: pulumi.Output<string>;
+  /** Where the frontend host rewrites /api/v1/* to. */
+  readonly apiBaseUrl: pulumi.Output<string>;
+  readonly functionUrls: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: SupabaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Component inputs are not passed to super: Outputs there can leave promises dangling (pulumi/pulumi#23953).
+    super("love:supabase:Environment", name, {}, opts);
+    const child = { parent: this, protect: args.protect };
+    const connection = { apiUrl: args.apiUrl, accessToken: args.accessToken };
+    const target = this.createTarget(name, args, connection, child);
+    const projectRef = target.ref;
+    const onTarget = { ...connection, projectRef };
+
+    const auth = new AuthConfig(`${name}-auth`, { ...onTarget, settings: args.auth }, child);
+    const postgrest = new PostgrestConfig(`${name}-postgrest`, { ...onTarget, settings: args.postgrest }, child);
+    const realtime = new RealtimeConfig(`${name}-realtime`, { ...onTarget, settings: args.realtime }, child);
+    const secrets = new Secrets(`${name}-secrets`, { ...onTarget, values: args.functionSecrets }, child);
+    const migrations = new Migrations(
+      `${name}-migrations`,
+      { ...onTarget, migrationsDir: args.sources.migrationsDir, migrations: args.sources.migrations },
+      child,
+    );
+    // Functions go live only once the schema they query and the secrets they read are in place.
+    const release = new FunctionRelease(
+      `${name}-functions`,
+      { ...onTarget, ...args.sources.functionLayout, functions: args.sources.functions },
+      { ...child, dependsOn: [migrations, secrets, auth, postgrest, realtime] },
+    );
+
+    this.ref = projectRef;
+    this.url = target.url;
+    this.apiBaseUrl = pulumi.interpolate`${target.url}/functions/v1`;
+    const slugs = args.sources.functions.map((fn) => fn.slug);
+    this.functionUrls = pulumi
+      .all([target.url, release.id])
+      .apply(([url]) => Object.fromEntries(slugs.map((slug) => [slug, `${url}/functions/v1/${slug}`])));
+    this.registerOutputs({ ref: this.ref, url: this.url, apiBaseUrl: this.apiBaseUrl, functionUrls: this.functionUrls });
+  }
+
+  private createTarget(
+    name: string,
+    args: SupabaseEnvironmentArgs,
+    connection: { apiUrl: string; accessToken: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions,
+  ): Project | Branch {
+    const waiting = { services: REQUIRED_SERVICES, readyTimeoutMinutes: args.readyTimeoutMinutes };
+    if (args.target.kind === "branch") {
+      const { parentRef, branchName, gitBranch } = args.target;
+      return new Branch(`${name}-branch`, { ...connection, ...waiting, parentRef, branchName, ...(gitBranch ? { gitBranch } : {}) }, opts);
+    }
+    const { organizationSlug, name: projectName, region, instanceSize, dbPassword } = args.target;
+    return new Project(
+      `${name}-project`,
+      { ...connection, ...waiting, organizationSlug, name: projectName, region, ...(instanceSize ? { instanceSize } : {}), dbPassword },
+      // A prod or staging project must never be deleted by a plan, even if someone lifts `protect`.
+      { ...opts, retainOnDelete: args.protect },
+    );
+  }
+}

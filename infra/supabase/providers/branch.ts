@@ -1,0 +1,109 @@
+// A preview branch of the staging project for a pr-<n> stack: created (or adopted by name), waited on through
+// GET /v1/branches/{ref} until healthy, and deleted on destroy (demoted first if someone made it persistent).
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceName } from "../api/types.ts";
+import { waitForBranchReady } from "../readiness.ts";
+import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+
+export interface BranchInputs extends Connection {
+  parentRef: string;
+  branchName: string;
+  gitBranch?: string;
+  services: ServiceName[];
+  readyTimeoutMinutes: number;
+}
+
+export interface BranchOutputs extends Connection {
+  /** The branch's own project ref. */
+  ref: string;
+  branchId: string;
+  parentRef: string;
+  branchName: string;
+  gitBranch?: string;
+  url: string;
+  adopted: boolean;
+}
+
+export function createBranchProvider(context: ProviderContext): SupabaseProvider<BranchInputs, BranchOutputs> {
+  const readyOptions = (inputs: BranchInputs) => ({
+    timeoutMs: inputs.readyTimeoutMinutes * 60_000,
+    pollIntervalMs: context.pollIntervalMs,
+    clock: context.clock,
+  });
+
+  return {
+    async check(_olds, news) {
+      const failures: pulumi.dynamic.CheckFailure[] = [];
+      if (!/^[a-z]{20}$/.test(news.parentRef ?? "")) {
+        failures.push({ property: "parentRef", reason: `parentRef must be a 20-letter project ref, got "${news.parentRef}"` });
+      }
+      if (!news.branchName) failures.push({ property: "branchName", reason: "branchName is required" });
+      if (!(news.readyTimeoutMinutes > 0)) failures.push({ property: "readyTimeoutMinutes", reason: "must be a positive number" });
+      return { inputs: news, failures };
+    },
+
+    async diff(_id, olds, news) {
+      const replaces = olds.parentRef !== news.parentRef ? ["parentRef"] : [];
+      const changes =
+        replaces.length > 0 ||
+        olds.branchName !== news.branchName ||
+        (olds.gitBranch ?? "") !== (news.gitBranch ?? "") ||
+        connectionChanged(olds, news);
+      return { changes, replaces, deleteBeforeReplace: true };
+    },
+
+    async create(inputs) {
+      const client = context.clientFor(inputs);
+      const { value: branch, adopted } = await client.createOrAdoptBranch(inputs.parentRef, {
+        branch_name: inputs.branchName,
+        ...(inputs.gitBranch ? { git_branch: inputs.gitBranch } : {}),
+        // The first branch of a project silently became its default unless told otherwise (provider PR #338).
+        is_default: false,
+        persistent: false,
+      });
+      if (branch.parent_project_ref !== inputs.parentRef) {
+        throw new Error(`Branch ${inputs.branchName} belongs to ${branch.parent_project_ref}, not ${inputs.parentRef}`);
+      }
+      await waitForBranchReady(client, branch.project_ref, inputs.services, readyOptions(inputs));
+      return {
+        id: branch.project_ref,
+        outs: {
+          ...connectionOf(inputs),
+          ref: branch.project_ref,
+          branchId: branch.id,
+          parentRef: inputs.parentRef,
+          branchName: inputs.branchName,
+          ...(inputs.gitBranch ? { gitBranch: inputs.gitBranch } : {}),
+          url: `https://${branch.project_ref}.supabase.co`,
+          adopted,
+        },
+      };
+    },
+
+    async update(id, olds, news) {
+      const client = context.clientFor(news);
+      const renamed = olds.branchName !== news.branchName;
+      const moved = (olds.gitBranch ?? "") !== (news.gitBranch ?? "");
+      if (renamed || moved) {
+        await client.updateBranch(id, {
+          ...(renamed ? { branch_name: news.branchName } : {}),
+          ...(moved && news.gitBranch ? { git_branch: news.gitBranch } : {}),
+        });
+      }
+      await waitForBranchReady(client, id, news.services, readyOptions(news));
+      const { gitBranch: _previousGitBranch, ...kept } = olds;
+      return {
+        outs: {
+          ...kept,
+          ...connectionOf(news),
+          branchName: news.branchName,
+          ...(news.gitBranch ? { gitBranch: news.gitBranch } : {}),
+        },
+      };
+    },
+
+    async delete(id, props) {
+      await context.clientFor(props).deleteBranch(id);
+    },
+  };
+}

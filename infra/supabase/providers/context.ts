@@ -1,0 +1,77 @@
+// What every provider needs besides its inputs: a Management API client per connection, a clock for waiting, and
+// the directory that relative source paths (supabase/migrations, functions, deno.json) are resolved against.
+// Tests build their own context; Pulumi's provider process uses the default one.
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { type Clock, systemClock } from "../api/rate-limiter.ts";
+import { ManagementClient } from "../client.ts";
+
+/** Inputs every Supabase resource carries so that update and delete can reach the API later. */
+export interface Connection {
+  apiUrl: string;
+  /** A Pulumi secret in the program; plaintext only inside the provider process. */
+  accessToken: string;
+}
+
+export interface ProviderContext {
+  clientFor(connection: Connection): ManagementClient;
+  clock: Clock;
+  pollIntervalMs: number;
+  /** The Pulumi project root (the provider process's working directory). */
+  projectRoot: string;
+}
+
+export interface ContextOverrides {
+  requestsPerSecond?: number;
+  clock?: Clock;
+  pollIntervalMs?: number;
+  projectRoot?: string;
+  retryBaseDelayMs?: number;
+}
+
+/** One client per API URL and token, so every resource in a process shares one rate limiter per project. */
+export function createProviderContext(overrides: ContextOverrides = {}): ProviderContext {
+  const clients = new Map<string, ManagementClient>();
+  const clock = overrides.clock ?? systemClock;
+  return {
+    clock,
+    pollIntervalMs: overrides.pollIntervalMs ?? 10_000,
+    projectRoot: overrides.projectRoot ?? process.cwd(),
+    clientFor(connection) {
+      const key = `${connection.apiUrl}\0${createHash("sha256").update(connection.accessToken).digest("hex")}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = new ManagementClient({
+          baseUrl: connection.apiUrl,
+          accessToken: connection.accessToken,
+          requestsPerSecond: overrides.requestsPerSecond,
+          retry: overrides.retryBaseDelayMs === undefined ? undefined : { baseDelayMs: overrides.retryBaseDelayMs },
+          clock,
+        });
+        clients.set(key, client);
+      }
+      return client;
+    },
+  };
+}
+
+export function connectionChanged(olds: Partial<Connection>, news: Connection): boolean {
+  return olds.apiUrl !== news.apiUrl || olds.accessToken !== news.accessToken;
+}
+
+export function connectionOf(inputs: Connection): Connection {
+  return { apiUrl: inputs.apiUrl, accessToken: inputs.accessToken };
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A dynamic provider that implements every step, and whose create and update always return outputs. */
+export interface SupabaseProvider<Inputs, Outputs> extends pulumi.dynamic.ResourceProvider<Inputs, Outputs> {
+  check(olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult<Inputs>>;
+  diff(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Inputs): Promise<{ id: string; outs: Outputs }>;
+  update(id: string, olds: Outputs, news: Inputs): Promise<{ outs: Outputs }>;
+  delete(id: string, props: Outputs): Promise<void>;
+}

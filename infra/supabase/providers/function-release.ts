@@ -1,0 +1,153 @@
+// All edge functions of the repository released together: every new or changed function is uploaded as source
+// with bundleOnly (the server bundles, nothing is served yet), then one PUT /functions activates them all at
+// once with verify_jwt as configured. Unchanged functions are skipped by checksum; functions that no longer
+// exist in functions/ are deleted after the activation.
+import type * as pulumi from "@pulumi/pulumi";
+import type { BulkUpdateFunction, EdgeFunction } from "../api/types.ts";
+import { collectFunctionSources, type FunctionLayout, type FunctionSource } from "../function-sources.ts";
+import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+
+export interface FunctionEntry {
+  slug: string;
+  checksum: string;
+}
+
+export interface DeployedFunction {
+  id: string;
+  version: number;
+  checksum: string;
+}
+
+export interface FunctionReleaseInputs extends Connection, FunctionLayout {
+  projectRef: string;
+  /** What the program saw on disk; the provider re-reads the sources and refuses if they changed since. */
+  functions: FunctionEntry[];
+}
+
+export interface FunctionReleaseOutputs extends FunctionReleaseInputs {
+  deployed: Record<string, DeployedFunction>;
+}
+
+export class FunctionReleaseError extends Error {
+  override readonly name = "FunctionReleaseError";
+}
+
+export function createFunctionReleaseProvider(
+  context: ProviderContext,
+): SupabaseProvider<FunctionReleaseInputs, FunctionReleaseOutputs> {
+  return {
+    async check(_olds, news) {
+      const failures: pulumi.dynamic.CheckFailure[] = [];
+      if (!news.projectRef) failures.push({ property: "projectRef", reason: "projectRef is required" });
+      if (typeof news.verifyJwt !== "boolean") failures.push({ property: "verifyJwt", reason: "must be true or false" });
+      const slugs = (news.functions ?? []).map((fn) => fn.slug);
+      const duplicate = slugs.find((slug, index) => slugs.indexOf(slug) !== index);
+      if (duplicate) failures.push({ property: "functions", reason: `function ${duplicate} is listed twice` });
+      return { inputs: news, failures };
+    },
+
+    async diff(_id, olds, news) {
+      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const deployed = Object.entries(olds.deployed ?? {}).map(([slug, fn]) => ({ slug, checksum: fn.checksum }));
+      const changes = fingerprint(deployed) !== fingerprint(news.functions) || connectionChanged(olds, news);
+      return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs) {
+      const deployed = await release(context, inputs, {});
+      return { id: `${inputs.projectRef}/functions`, outs: { ...inputs, ...connectionOf(inputs), deployed } };
+    },
+
+    async update(_id, olds, news) {
+      const deployed = await release(context, news, olds.deployed ?? {});
+      return { outs: { ...news, ...connectionOf(news), deployed } };
+    },
+
+    async delete(_id, props) {
+      const client = context.clientFor(props);
+      for (const slug of Object.keys(props.deployed ?? {})) await client.deleteFunction(props.projectRef, slug);
+    },
+  };
+}
+
+async function release(
+  context: ProviderContext,
+  inputs: FunctionReleaseInputs,
+  previous: Record<string, DeployedFunction>,
+): Promise<Record<string, DeployedFunction>> {
+  const sources = await collectFunctionSources(context.projectRoot, inputs);
+  if (fingerprint(sources) !== fingerprint(inputs.functions)) {
+    throw new FunctionReleaseError(
+      `${inputs.functionsDir} changed between the preview and this update: run the update again so the plan matches the files`,
+    );
+  }
+  const client = context.clientFor(inputs);
+  const live = new Map((await client.listFunctions(inputs.projectRef)).map((fn) => [fn.slug, fn]));
+  const stale = sources.filter((source) => needsDeploy(source, previous[source.slug], live.get(source.slug), inputs.verifyJwt));
+
+  const bundles: EdgeFunction[] = [];
+  for (const source of stale) {
+    try {
+      bundles.push(
+        await client.deployFunction(inputs.projectRef, {
+          slug: source.slug,
+          bundleOnly: true,
+          files: source.files,
+          metadata: {
+            name: source.slug,
+            entrypoint_path: source.entrypointPath,
+            import_map_path: inputs.importMapPath,
+            verify_jwt: inputs.verifyJwt,
+          },
+        }),
+      );
+    } catch (error) {
+      throw new FunctionReleaseError(
+        `Uploading function ${source.slug} failed, so nothing was activated: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  const activated = bundles.length > 0 ? await client.bulkUpdateFunctions(inputs.projectRef, bundles.map((b) => activation(b, inputs.verifyJwt))) : [];
+
+  const wanted = new Set(sources.map((source) => source.slug));
+  for (const slug of live.keys()) {
+    if (!wanted.has(slug)) await client.deleteFunction(inputs.projectRef, slug);
+  }
+
+  const result: Record<string, DeployedFunction> = {};
+  for (const source of sources) {
+    const fresh = activated.find((fn) => fn.slug === source.slug) ?? bundles.find((fn) => fn.slug === source.slug);
+    const current = fresh ?? live.get(source.slug);
+    if (!current) throw new FunctionReleaseError(`Function ${source.slug} is neither live nor part of this release`);
+    result[source.slug] = { id: current.id, version: current.version, checksum: source.checksum };
+  }
+  return result;
+}
+
+/** Changed here, never released by us, missing or replaced remotely, or served with other JWT settings. */
+function needsDeploy(source: FunctionSource, previous: DeployedFunction | undefined, live: EdgeFunction | undefined, verifyJwt: boolean): boolean {
+  if (!previous || !live) return true;
+  return previous.checksum !== source.checksum || previous.version !== live.version || live.verify_jwt !== verifyJwt || live.status !== "ACTIVE";
+}
+
+function activation(bundle: EdgeFunction, verifyJwt: boolean): BulkUpdateFunction {
+  return {
+    id: bundle.id,
+    slug: bundle.slug,
+    name: bundle.name,
+    status: "ACTIVE",
+    version: bundle.version,
+    ...(bundle.created_at !== undefined ? { created_at: bundle.created_at } : {}),
+    verify_jwt: verifyJwt,
+    ...(bundle.import_map !== undefined ? { import_map: bundle.import_map } : {}),
+    ...(bundle.entrypoint_path !== undefined ? { entrypoint_path: bundle.entrypoint_path } : {}),
+    ...(bundle.import_map_path !== undefined ? { import_map_path: bundle.import_map_path } : {}),
+  };
+}
+
+function fingerprint(entries: readonly FunctionEntry[]): string {
+  return [...entries]
+    .sort((a, b) => (a.slug < b.slug ? -1 : 1))
+    .map((entry) => `${entry.slug}:${entry.checksum}`)
+    .join(",");
+}

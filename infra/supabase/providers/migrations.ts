@@ -1,0 +1,127 @@
+// The files of supabase/migrations applied in order, each once and in its own transaction through
+// POST /database/query, recorded in supabase_migrations.schema_migrations as the Supabase CLI records them.
+// Forward-only: a failing file stops the update with its name and the database's error, an applied file that
+// changed is refused, and deleting the resource leaves the schema alone.
+import path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { ManagementApiError } from "../api/errors.ts";
+import type { ManagementClient } from "../client.ts";
+import { type MigrationFile, readMigrationFiles } from "../migration-files.ts";
+import {
+  type AppliedMigration,
+  applyMigrationSql,
+  CREATE_HISTORY_SQL,
+  HISTORY_EXISTS_SQL,
+  HISTORY_SQL,
+  MigrationError,
+  planMigrations,
+} from "../migration-plan.ts";
+import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+
+export interface MigrationEntry {
+  version: string;
+  name: string;
+  checksum: string;
+}
+
+export interface MigrationsInputs extends Connection {
+  projectRef: string;
+  /** Relative to the Pulumi project root. */
+  migrationsDir: string;
+  /** What the program saw on disk; the provider re-reads the files and refuses if they changed since. */
+  migrations: MigrationEntry[];
+}
+
+export interface MigrationsOutputs extends MigrationsInputs {
+  /** Every file known to be recorded in the database after the last update. */
+  applied: MigrationEntry[];
+}
+
+export function createMigrationsProvider(context: ProviderContext): SupabaseProvider<MigrationsInputs, MigrationsOutputs> {
+  return {
+    async check(olds, news) {
+      const failures: pulumi.dynamic.CheckFailure[] = [];
+      const previous = new Map((olds.migrations ?? []).map((entry) => [entry.version, entry]));
+      for (const entry of news.migrations ?? []) {
+        const before = previous.get(entry.version);
+        if (before && before.checksum !== entry.checksum) {
+          failures.push({
+            property: "migrations",
+            reason:
+              `${entry.version}_${entry.name}.sql was changed after it was applied. ` +
+              "Migrations are forward-only: restore the file and put the change in a new migration.",
+          });
+        }
+      }
+      return { inputs: news, failures };
+    },
+
+    async diff(_id, olds, news) {
+      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || connectionChanged(olds, news);
+      return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs) {
+      const applied = await migrate(context, inputs);
+      return { id: `${inputs.projectRef}/migrations`, outs: { ...inputs, ...connectionOf(inputs), applied } };
+    },
+
+    async update(_id, _olds, news) {
+      const applied = await migrate(context, news);
+      return { outs: { ...news, ...connectionOf(news), applied } };
+    },
+
+    async delete() {
+      // Forward-only: the schema and its history stay when the stack forgets them.
+    },
+  };
+}
+
+async function migrate(context: ProviderContext, inputs: MigrationsInputs): Promise<MigrationEntry[]> {
+  const files = await readMigrationFiles(path.resolve(context.projectRoot, inputs.migrationsDir));
+  assertSameFiles(inputs, files);
+  const client = context.clientFor(inputs);
+  const history = await readHistory(client, inputs.projectRef);
+  const plan = planMigrations(files, history ?? []);
+
+  if (plan.pending.length > 0 && history === undefined) {
+    await client.runQuery(inputs.projectRef, CREATE_HISTORY_SQL);
+  }
+  for (const file of plan.pending) {
+    try {
+      await client.runQuery(inputs.projectRef, applyMigrationSql(file));
+    } catch (error) {
+      const reason = error instanceof ManagementApiError ? error.apiMessage : error instanceof Error ? error.message : String(error);
+      const done = plan.pending.slice(0, plan.pending.indexOf(file)).map((f) => f.fileName);
+      throw new MigrationError(
+        `Migration ${file.fileName} failed and was rolled back: ${reason}` +
+          (done.length > 0 ? ` (applied before it in this update: ${done.join(", ")})` : ""),
+      );
+    }
+  }
+  return files.map(entryOf);
+}
+
+/** The recorded history, or undefined when the history table does not exist yet (a database never migrated). */
+async function readHistory(client: ManagementClient, ref: string): Promise<AppliedMigration[] | undefined> {
+  const [exists] = await client.runQuery<{ present: boolean }>(ref, HISTORY_EXISTS_SQL, { readOnly: true });
+  if (!exists?.present) return undefined;
+  return client.runQuery<AppliedMigration>(ref, HISTORY_SQL, { readOnly: true });
+}
+
+function assertSameFiles(inputs: MigrationsInputs, files: readonly MigrationFile[]): void {
+  if (fingerprint(files.map(entryOf)) !== fingerprint(inputs.migrations)) {
+    throw new MigrationError(
+      `${inputs.migrationsDir} changed between the preview and this update: run the update again so the plan matches the files`,
+    );
+  }
+}
+
+function entryOf(file: MigrationFile): MigrationEntry {
+  return { version: file.version, name: file.name, checksum: file.checksum };
+}
+
+function fingerprint(entries: readonly MigrationEntry[]): string {
+  return entries.map((entry) => `${entry.version}:${entry.checksum}`).join(",");
+}

@@ -1,0 +1,98 @@
+// Auth, PostgREST and realtime settings against the fake API: only owned keys are sent and only when they change,
+// write-only values are compared by digest (they read back hashed), and a refresh sees drift on owned keys.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import { createServiceConfigProvider, type ServiceConfigInputs } from "./service-config.ts";
+
+let api: FakeManagementApi;
+let project: FakeProject;
+beforeAll(async () => {
+  api = await startFakeApi();
+  project = api.addProject({ name: "config-target", organizationSlug: "love-org" });
+});
+afterAll(async () => api.stop());
+
+const patchesSince = (since: number) =>
+  api.mutatingRequests(since).map((r) => `${r.method} ${r.path.replace(project.ref, "{ref}")}`);
+
+describe("AuthConfig provider", () => {
+  const desired = (): ServiceConfigInputs => ({
+    ...connectionTo(api),
+    projectRef: project.ref,
+    settings: { site_url: "https://mmc-mms.com", disable_signup: true, uri_allow_list: "" },
+    secretSettings: { smtp_pass: "smtp-password-value" },
+  });
+
+  it("PATCHes only the owned keys, leaving every other setting alone", async () => {
+    const provider = createServiceConfigProvider("auth", testContext());
+    const since = api.requests.length;
+    const { outs } = await provider.create(desired());
+    expect(patchesSince(since)).toEqual(["PATCH /v1/projects/{ref}/config/auth"]);
+    expect(api.mutatingRequests(since)[0]?.bodyKeys).toEqual(["disable_signup", "site_url", "smtp_pass", "uri_allow_list"]);
+    expect(project.authConfig).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true, smtp_pass: "smtp-password-value", jwt_exp: 3600 });
+    expect(JSON.stringify(outs)).not.toContain("smtp-password-value");
+  });
+
+  it("makes no call when nothing changed, although the secret reads back hashed", async () => {
+    const provider = createServiceConfigProvider("auth", testContext());
+    const { id, outs } = await provider.create(desired());
+    expect(await provider.diff(id, outs, desired())).toMatchObject({ changes: false });
+    const since = api.requests.length;
+    await provider.update(id, outs, desired());
+    expect(api.mutatingRequests(since)).toEqual([]);
+  });
+
+  it("sends just the keys that changed", async () => {
+    const provider = createServiceConfigProvider("auth", testContext());
+    const { id, outs } = await provider.create(desired());
+    const changed = { ...desired(), settings: { ...desired().settings, site_url: "https://staging.mmc-mms.com" } };
+    expect(await provider.diff(id, outs, changed)).toMatchObject({ changes: true, replaces: [] });
+    let since = api.requests.length;
+    const { outs: afterChange } = await provider.update(id, outs, changed);
+    expect(api.mutatingRequests(since).map((r) => r.bodyKeys)).toEqual([["site_url"]]);
+    expect(project.authConfig["site_url"]).toBe("https://staging.mmc-mms.com");
+
+    const rotated = { ...changed, secretSettings: { smtp_pass: "rotated" } };
+    expect(await provider.diff(id, afterChange, rotated)).toMatchObject({ changes: true });
+    since = api.requests.length;
+    await provider.update(id, afterChange, rotated);
+    expect(api.mutatingRequests(since).map((r) => r.bodyKeys)).toEqual([["smtp_pass"]]);
+    expect(project.authConfig["smtp_pass"]).toBe("rotated");
+  });
+
+  it("notices on refresh when an owned key was changed behind our back", async () => {
+    const provider = createServiceConfigProvider("auth", testContext());
+    const { id, outs } = await provider.create(desired());
+    project.authConfig["disable_signup"] = false;
+    const refreshed = await provider.read?.(id, outs);
+    expect(refreshed?.props?.settings).toMatchObject({ disable_signup: false });
+    expect(await provider.diff(id, refreshed?.props ?? outs, desired())).toMatchObject({ changes: true });
+  });
+
+  it("surfaces the API's refusal of an unknown key, naming the endpoint", async () => {
+    const provider = createServiceConfigProvider("auth", testContext());
+    const wrong = { ...desired(), settings: { site_urll: "https://typo.example" } };
+    await expect(provider.create(wrong)).rejects.toThrow(
+      `PATCH /v1/projects/${project.ref}/config/auth failed with HTTP 400: property body.site_urll should not exist`,
+    );
+  });
+});
+
+describe("PostgrestConfig and RealtimeConfig providers", () => {
+  it("configure the Data API and realtime (whose PATCH answers 204 with no body)", async () => {
+    const postgrest = createServiceConfigProvider("postgrest", testContext());
+    const realtime = createServiceConfigProvider("realtime", testContext());
+    await postgrest.create({ ...connectionTo(api), projectRef: project.ref, settings: { db_schema: "public", max_rows: 500 } });
+    await realtime.create({ ...connectionTo(api), projectRef: project.ref, settings: { private_only: true } });
+    expect(project.postgrest).toMatchObject({ db_schema: "public", max_rows: 500, db_extra_search_path: "public,extensions" });
+    expect(project.realtime).toMatchObject({ private_only: true, max_concurrent_users: 200 });
+  });
+
+  it("refuses a PostgREST value the API would reject", async () => {
+    const postgrest = createServiceConfigProvider("postgrest", testContext());
+    await expect(
+      postgrest.create({ ...connectionTo(api), projectRef: project.ref, settings: { max_rows: 5_000_000 } }),
+    ).rejects.toThrow(/HTTP 400: body\.max_rows must not be greater than 1000000/);
+  });
+});

@@ -1,0 +1,144 @@
+// Runs the real Pulumi program (infra/index.ts) under pulumi.runtime.setMocks for one stack, with the stack's
+// configuration taken from Pulumi.yaml and Pulumi.<stack>.yaml as the CLI would merge them, and records what
+// the engine would be asked to register: type, name, inputs, protect, retainOnDelete, secret outputs.
+// One stack per test file: the Pulumi SDK keeps its state in process globals.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+export const PROJECT = "love-backend";
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface Registration {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  protect: boolean;
+  retainOnDelete: boolean;
+  additionalSecretOutputs: string[];
+  /** URNs this resource waits for (dependsOn and the resources its inputs come from). */
+  dependencies: string[];
+}
+
+export interface ProgramRun {
+  registrations: Registration[];
+  outputs: Record<string, unknown>;
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+  getDependenciesList(): string[];
+}
+
+/** Project defaults merged with the stack file, as `pulumi config` shows them (values as strings or JSON). */
+export function stackFileConfig(stack: string, useStackFile = true): Record<string, string> {
+  const project = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
+  const config: Record<string, string> = {};
+  for (const [key, declaration] of Object.entries(project.config ?? {})) {
+    if (declaration.default !== undefined) config[`${PROJECT}:${key}`] = configText(declaration.default);
+  }
+  const stackFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  if (useStackFile && existsSync(stackFile)) {
+    const overrides = (parse(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+    for (const [key, value] of Object.entries(overrides)) config[key] = configText(value);
+  }
+  return config;
+}
+
+function configText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Runs infra/index.ts as stack `stack`. `extra` and `secrets` are un-namespaced keys, as `pulumi config set`
+ * takes them; secrets are marked secret the way `--secret` marks them. Preview stacks have no stack file in the
+ * repository, so a local one (left by a manual `pulumi stack init pr-<n>`) is ignored for them.
+ */
+export async function runProgram(stack: string, extra: Record<string, string>, secrets: Record<string, string>): Promise<ProgramRun> {
+  const config = { ...stackFileConfig(stack, !stack.startsWith("pr-")) };
+  for (const [key, value] of Object.entries({ ...extra, ...secrets })) config[`${PROJECT}:${key}`] = value;
+  // What the program reads from the environment must come from the test, not from the developer's shell.
+  delete process.env["SUPABASE_ACCESS_TOKEN"];
+  delete process.env["LOVE_RELEASE"];
+  pulumi.runtime.setAllConfig(config, Object.keys(secrets).map((key) => `${PROJECT}:${key}`));
+
+  const inputsByName = new Map<string, Record<string, unknown>>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        inputsByName.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, stack) } };
+      },
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+
+  const requests: RegisterResourceRequest[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(request: RegisterResourceRequest, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    requests.push(request);
+    return register(request, callback);
+  };
+
+  const program = (await import("../index.ts")) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program)) {
+    outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+  }
+  const registrations = requests.map((request) => ({
+    type: request.getType(),
+    name: request.getName(),
+    inputs: inputsByName.get(`${request.getType()}::${request.getName()}`) ?? {},
+    protect: request.getProtect(),
+    retainOnDelete: request.getRetainondelete(),
+    additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+    dependencies: request.getDependenciesList(),
+  }));
+  return { registrations, outputs };
+}
+
+/** What the Supabase providers compute, so that outputs derived from them resolve. */
+function computedOutputs(type: string, stack: string): Record<string, unknown> {
+  if (!type.endsWith(":Project") && !type.endsWith(":Branch")) return {};
+  const ref = `${stack.replace(/[^a-z]/g, "")}${"x".repeat(20)}`.slice(0, 20);
+  return { ref, url: `https://${ref}.supabase.co` };
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+/** True when a recorded input is a Pulumi secret. */
+export function isSecret(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
+}
+
+/** The inputs with every secret replaced by a marker: what would be readable without decrypting state. */
+export function withoutSecrets(value: unknown): unknown {
+  if (isSecret(value)) return "[secret]";
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutSecrets(item)]));
+  }
+  return value;
+}
+
+export const SUPABASE_TYPE = (name: string) => `pulumi-nodejs:dynamic/supabase:${name}`;
