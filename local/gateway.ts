@@ -32,6 +32,8 @@ export function resolveTarget(pathname: string): Target | undefined {
 
 export class Gateway {
   readonly metrics: GatewayMetrics;
+  // Kept-alive connections to the functions: a new TCP connection per request costs more than the request.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly server: http.Server;
   private readonly sockets = new Set<import("node:net").Socket>();
 
@@ -59,6 +61,7 @@ export class Gateway {
       this.server.close(() => resolve());
       // Open SSE streams would otherwise keep the server alive.
       for (const socket of this.sockets) socket.destroy();
+      this.agent.destroy();
     });
   }
 
@@ -129,9 +132,10 @@ export class Gateway {
     body: Buffer,
   ): Promise<"done" | "refused"> {
     return new Promise((resolve) => {
-      const headers = { ...request.headers, host: `127.0.0.1:${port}` };
-      // No keep-alive: a pooled socket to a process that has since died would turn the next request into an error.
-      const upstream = http.request({ host: "127.0.0.1", port, path, method: request.method, headers, agent: false });
+      // As Supabase's gateway does: the function learns the client's address from X-Forwarded-For.
+      const forwardedFor = [request.headers["x-forwarded-for"], request.socket.remoteAddress].filter(Boolean).join(", ");
+      const headers = { ...request.headers, host: `127.0.0.1:${port}`, "x-forwarded-for": forwardedFor };
+      const upstream = http.request({ host: "127.0.0.1", port, path, method: request.method, headers, agent: this.agent });
       const timer = setTimeout(() => {
         upstream.destroy(new Error("timeout"));
         sendEnvelope(response, 504, { success: false, error: "Function timed out", code: "TIMEOUT" });
@@ -148,8 +152,10 @@ export class Gateway {
       });
       upstream.on("error", (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        // Refused: the process is gone, nothing reached a function.
-        if (error.code === "ECONNREFUSED") {
+        // Refused: the process is gone, nothing reached a function. A kept-alive socket reset before any answer
+        // may be a socket the function had already closed: a GET (idempotent) is then tried once more.
+        const staleSocket = upstream.reusedSocket && error.code === "ECONNRESET" && IDEMPOTENT.has(request.method ?? "");
+        if (error.code === "ECONNREFUSED" || staleSocket) {
           resolve("refused");
           return;
         }
@@ -172,6 +178,7 @@ export class Gateway {
 }
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 const SETTLE_AFTER_ERROR_MS = 300;
 
 function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {

@@ -38,7 +38,9 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     responseTimeoutMs: options.responseTimeoutMs,
     monitoring: options.monitoring,
     // Tests may freeze the business clock; a deployed function never honours the override.
-    functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", ...options.env },
+    // Suites send far more than 60 requests a minute from one address: the rate limit is off unless a suite
+    // tests it (LOVE_RATE_LIMIT_PER_MINUTE in `env`).
+    functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", LOVE_RATE_LIMIT_PER_MINUTE: "0", ...options.env },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
   });
   return {
