@@ -7,6 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import { freePort } from "./ports.ts";
 import { METRIC_LINE_PREFIX } from "../functions/_shared/metrics.ts";
+import { parseMetricLine } from "../monitoring/contract-metrics.ts";
 
 export type WorkerState = "stopped" | "booting" | "ready" | "failed";
 
@@ -123,11 +124,9 @@ export class FunctionWorker {
   }
 
   private reportMetric(line: string): void {
-    try {
-      this.options.onMetric?.(this.slug, (JSON.parse(line) as { love_metric: unknown }).love_metric);
-    } catch {
-      this.options.onLog?.(this.slug, line);
-    }
+    const event = parseMetricLine(line);
+    if (event === undefined) this.options.onLog?.(this.slug, line);
+    else this.options.onMetric?.(this.slug, event);
   }
 
   private markFailed(message: string): void {

@@ -2,13 +2,13 @@
 // function it names, forwards it (streaming, so SSE works), and counts every response for /metrics.
 import http from "node:http";
 import type { FunctionWorker } from "./functions.ts";
-import { GatewayMetrics } from "./metrics.ts";
+import type { ContractMetrics } from "../monitoring/contract-metrics.ts";
 
 export interface GatewayOptions {
   host: string;
   port: number;
   workers: Map<string, FunctionWorker>;
-  metrics: GatewayMetrics;
+  metrics: ContractMetrics;
   /** Time a function has to start its response before the gateway answers 504, as Supabase's idle timeout. */
   responseTimeoutMs: number;
   onLog?: (line: string) => void;
@@ -31,7 +31,7 @@ export function resolveTarget(pathname: string): Target | undefined {
 }
 
 export class Gateway {
-  readonly metrics: GatewayMetrics;
+  readonly metrics: ContractMetrics;
   // Kept-alive connections to the functions: a new TCP connection per request costs more than the request.
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly server: http.Server;

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { discoverFunctions, FunctionWorker } from "./functions.ts";
 import { Gateway } from "./gateway.ts";
-import { GatewayMetrics } from "./metrics.ts";
+import { ContractMetrics } from "../monitoring/contract-metrics.ts";
 import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
 import { assertPortFree } from "./ports.ts";
@@ -87,7 +87,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...projectSettingsFromEnvironment(),
       ...options.functionEnv,
     };
-    const metrics = new GatewayMetrics();
+    const metrics = new ContractMetrics();
     const workers = new Map<string, FunctionWorker>();
     for (const fn of discoverFunctions(functionsDir)) {
       workers.set(fn.slug, new FunctionWorker({

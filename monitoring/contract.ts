@@ -1,5 +1,5 @@
 // The metrics contract every rule and panel in monitoring/ is written against. The local gateway produces it
-// now (local/metrics.ts), the cloud log-drain exporter later. Pure data.
+// now (local/gateway.ts through contract-metrics.ts), the cloud log-drain exporter later. Pure data.
 
 export type MetricType = "counter" | "gauge" | "histogram";
 
