@@ -2,6 +2,7 @@
 // Defaults live in Pulumi.yaml; Pulumi.staging.yaml / Pulumi.prod.yaml override them; pr-<n> stacks run on the
 // defaults plus what CI passes. Secrets are read as Pulumi secrets and stay Outputs from here on.
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
 import type { BranchTarget, ProjectTarget } from "./supabase/environment.ts";
 
@@ -20,11 +21,46 @@ export interface SupabaseSettings {
   protect: boolean;
 }
 
-export interface MonitoringSettings {
-  /** Off on preview stacks unless asked for: they report to staging's Prometheus. */
-  enabled: boolean;
+/**
+ * Monitoring off: nothing is created and no monitoring key is required (the default on pr-<n> stacks, which report
+ * to staging's Prometheus).
+ */
+export interface MonitoringDisabled {
+  enabled: false;
+  /** Read and validated, but not used by anything yet (see MonitoringEnabled.alertReceivers). */
   alertReceivers: string[];
 }
+
+/** Monitoring on: what MonitoringStack (infra/monitoring/stack.ts) needs, validated. */
+export interface MonitoringEnabled {
+  enabled: true;
+  /** Kubernetes namespace of the stack (monitoringNamespace, default "monitoring"); created by the component. */
+  namespace: string;
+  /** kube-prometheus-stack version override (kubePrometheusStackVersion); the component's pinned version when absent. */
+  chartVersion?: string;
+  /** The Supabase project's secret API key (sb_secret_…): basic-auth password of the Metrics API. */
+  supabaseMetricsKey: pulumi.Output<string>;
+  logDrain: {
+    /** The log-drain exporter image (logDrainExporterImage), pinned by digest on prod. */
+    exporterImage: string;
+    /** The x-log-drain-token shared secret (logDrainToken); the component generates one when absent. */
+    token?: pulumi.Output<string>;
+    /** Public host of POST https://<host>/drain (logDrainHost); without it no Ingress is created. */
+    host?: string;
+    ingressClassName?: string;
+    tlsSecretName?: string;
+  };
+  /** An external Grafana that also gets the dashboard (grafanaUrl + grafanaAuth, both or neither). */
+  externalGrafana?: { url: string; auth: pulumi.Output<string> };
+  /**
+   * alertReceivers, read and validated as a list of strings but NOT used: MonitoringStack takes no Alertmanager
+   * receiver configuration yet, so the chart's Alertmanager keeps its default (null) receiver. A warning says so
+   * whenever the list is not empty.
+   */
+  alertReceivers: string[];
+}
+
+export type MonitoringSettings = MonitoringDisabled | MonitoringEnabled;
 
 export interface StackConfig {
   stack: string;
@@ -33,6 +69,8 @@ export interface StackConfig {
   prNumber?: number;
   supabase: SupabaseSettings;
   monitoring: MonitoringSettings;
+  /** Things worth knowing that do not stop the update; infra/index.ts logs each with pulumi.log.warn. */
+  warnings: string[];
 }
 
 /** What parseStackConfig needs from Pulumi: plain values, secret values, and the process environment. */
@@ -73,6 +111,37 @@ const PROJECT_REF = /^[a-z]{20}$/;
 const ORGANIZATION_SLUG = /^[\w-]+$/;
 const PREVIEW_STACK = /^pr-([1-9]\d*)$/;
 
+/** Keys of the monitoring settings; when monitoring is off, any of them being set earns a warning that it is ignored. */
+export const MONITORING_KEYS = [
+  "supabaseMetricsKey",
+  "logDrainExporterImage",
+  "logDrainToken",
+  "logDrainHost",
+  "logDrainIngressClass",
+  "logDrainTlsSecret",
+  "grafanaUrl",
+  "grafanaAuth",
+  "kubePrometheusStackVersion",
+] as const;
+const MONITORING_SECRET_KEYS: ReadonlySet<string> = new Set(["supabaseMetricsKey", "logDrainToken", "grafanaAuth"]);
+
+/** An OCI image reference as Docker parses it: [registry[:port]/]repository[:tag][@algorithm:hex]. */
+const IMAGE_REFERENCE = new RegExp(
+  "^" +
+    "(?:(?<registry>(?:localhost|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+)(?::\\d+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:\\d+)/)?" +
+    "(?<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)" +
+    "(?::(?<tag>[\\w][\\w.-]{0,127}))?" +
+    "(?:@(?<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?" +
+    "$",
+);
+const PINNED_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+/** A DNS name as an Ingress host takes it (RFC 1123, lower case, at least two labels, no wildcard). */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)+$/;
+/** A Kubernetes object name (DNS-1123 subdomain) and a namespace name (DNS-1123 label). */
+const K8S_NAME = /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const K8S_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const EXACT_VERSION = /^(\d+)\.\d+\.\d+$/;
+
 export function stackKindOf(stack: string): { kind: StackKind; prNumber?: number } | undefined {
   if (stack === "staging" || stack === "prod") return { kind: stack };
   const preview = PREVIEW_STACK.exec(stack);
@@ -81,6 +150,7 @@ export function stackKindOf(stack: string): { kind: StackKind; prNumber?: number
 
 export function parseStackConfig(stack: string, config: ConfigReader): StackConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const setHint = (key: string, example: string, secret = false) =>
     `pulumi config set ${secret ? "--secret " : ""}${key} ${example} --stack ${stack}`;
 
@@ -208,10 +278,18 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
 
   const functionSecrets = readFunctionSecrets(config);
   const readyTimeoutMinutes = number("supabaseReadyTimeoutMinutes", 15, 1, 120);
-  const monitoring: MonitoringSettings = {
+  const monitoring = readMonitoring({
+    stack,
+    kind,
+    config,
+    problems,
+    warnings,
     enabled: flag("monitoringEnabled", kind !== "preview"),
     alertReceivers: list("alertReceivers"),
-  };
+    text,
+    url,
+    setHint,
+  });
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return {
@@ -230,7 +308,193 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
       protect: kind !== "preview",
     },
     monitoring,
+    warnings,
   };
+}
+
+interface MonitoringInput {
+  stack: string;
+  kind: StackKind;
+  config: ConfigReader;
+  problems: string[];
+  warnings: string[];
+  enabled: boolean;
+  alertReceivers: string[];
+  text: (key: string, fallback?: string) => string | undefined;
+  url: (value: string) => string | undefined;
+  setHint: (key: string, example: string, secret?: boolean) => string;
+}
+
+/**
+ * The monitoring keys. Nothing is required while monitoring is off; when it is on, the Supabase metrics key and the
+ * exporter image are, and every key that is set is checked. Problems join the stack's other problems.
+ */
+function readMonitoring(input: MonitoringInput): MonitoringSettings {
+  const { stack, kind, config, problems, warnings, enabled, alertReceivers, text, url, setHint } = input;
+  const isSet = (key: string) => (MONITORING_SECRET_KEYS.has(key) ? config.getSecret(key) !== undefined : text(key) !== undefined);
+
+  if (!enabled) {
+    const ignored = MONITORING_KEYS.filter(isSet);
+    if (ignored.length > 0) {
+      warnings.push(
+        `monitoring is off on stack "${stack}", so ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored ` +
+          `(turn it on with: pulumi config set monitoringEnabled true --stack ${stack})`,
+      );
+    }
+    return { enabled: false, alertReceivers };
+  }
+
+  const turnOff = `, or turn monitoring off: pulumi config set monitoringEnabled false --stack ${stack}`;
+
+  // The Supabase Metrics API key: a secret, always needed (the ScrapeConfig's basic-auth password).
+  const supabaseMetricsKey = config.getSecret("supabaseMetricsKey");
+  if (!supabaseMetricsKey) {
+    problems.push(
+      `supabaseMetricsKey is required when monitoring is enabled: ` +
+        `${setHint("supabaseMetricsKey", "<sb_secret_… secret API key of the project>", true)}${turnOff}`,
+    );
+  }
+
+  // The exporter image: a reference, pinned by digest on prod, never untagged or :latest.
+  const exporterImage = text("logDrainExporterImage");
+  if (!exporterImage) {
+    problems.push(
+      `logDrainExporterImage is required when monitoring is enabled: ` +
+        `${setHint("logDrainExporterImage", "<registry>/love-log-drain-exporter@sha256:<digest>")}${turnOff}`,
+    );
+  } else {
+    checkExporterImage(exporterImage, kind, problems, warnings, setHint);
+  }
+
+  const token = config.getSecret("logDrainToken");
+
+  // Publishing the drain endpoint.
+  const host = text("logDrainHost");
+  if (host !== undefined && !HOST_NAME.test(host)) {
+    problems.push(`logDrainHost must be a lower-case DNS name without scheme, port or path (e.g. drain.example.org), got "${host}"`);
+  }
+  const ingressClassName = text("logDrainIngressClass");
+  const tlsSecretName = text("logDrainTlsSecret");
+  for (const [key, value] of [["logDrainIngressClass", ingressClassName], ["logDrainTlsSecret", tlsSecretName]] as const) {
+    if (value === undefined) continue;
+    if (!K8S_NAME.test(value)) problems.push(`${key} must be a Kubernetes object name (lower case, digits, '-' and '.'), got "${value}"`);
+    if (host === undefined) {
+      problems.push(`${key} only applies to the drain's Ingress, which needs a host: ${setHint("logDrainHost", "<drain.example.org>")}`);
+    }
+  }
+  if (host === undefined) {
+    warnings.push(
+      `logDrainHost is not set on stack "${stack}": the log-drain exporter is not published, so a Supabase Log Drain ` +
+        `cannot reach it and http_requests_total (the High5xxErrorRate alert's input) stays empty unless the exporter is ` +
+        `published some other way (${setHint("logDrainHost", "<drain.example.org>")})`,
+    );
+  }
+
+  // An external Grafana: URL and auth together.
+  const grafanaUrl = text("grafanaUrl");
+  const grafanaAuth = config.getSecret("grafanaAuth");
+  if (grafanaUrl !== undefined) {
+    const problem = url(grafanaUrl);
+    if (problem) problems.push(`grafanaUrl ${problem}`);
+    if (!grafanaAuth) {
+      problems.push(
+        `grafanaAuth is required with grafanaUrl: ${setHint("grafanaAuth", "<service-account token or user:password>", true)} ` +
+          `(or remove grafanaUrl: pulumi config rm grafanaUrl --stack ${stack})`,
+      );
+    }
+  } else if (grafanaAuth) {
+    problems.push(
+      `grafanaUrl is required with grafanaAuth: ${setHint("grafanaUrl", "https://<grafana host>")} ` +
+        `(or remove grafanaAuth: pulumi config rm grafanaAuth --stack ${stack})`,
+    );
+  }
+
+  // Where and which version.
+  const namespace = text("monitoringNamespace", DEFAULT_NAMESPACE) as string;
+  if (!K8S_LABEL.test(namespace)) {
+    problems.push(`monitoringNamespace must be a Kubernetes namespace name (lower case, digits and '-', at most 63), got "${namespace}"`);
+  }
+  const chartVersion = text("kubePrometheusStackVersion");
+  if (chartVersion !== undefined) {
+    const major = EXACT_VERSION.exec(chartVersion)?.[1];
+    const pinnedMajor = EXACT_VERSION.exec(KUBE_PROMETHEUS_STACK_VERSION)?.[1];
+    if (major === undefined) {
+      problems.push(`kubePrometheusStackVersion must be an exact chart version such as ${KUBE_PROMETHEUS_STACK_VERSION}, not a range, got "${chartVersion}"`);
+    } else if (major !== pinnedMajor) {
+      problems.push(
+        `kubePrometheusStackVersion ${chartVersion} is not on major ${pinnedMajor} (the pinned ${KUBE_PROMETHEUS_STACK_VERSION}): ` +
+          `a new major changes the operator's CRDs, which come from the prometheus-operator-crds chart pinned next to it; ` +
+          `bump both in infra/monitoring/manifests.ts instead`,
+      );
+    }
+  }
+
+  if (alertReceivers.length > 0) {
+    warnings.push(
+      `alertReceivers is set on stack "${stack}" but not applied: the monitoring component has no Alertmanager receiver ` +
+        `configuration yet, so alerts stay in the cluster's Alertmanager (see infra/README.md)`,
+    );
+  }
+  if (kind === "preview") {
+    warnings.push(
+      `monitoring is on for preview stack "${stack}": it installs its own kube-prometheus-stack, whose cluster-wide objects ` +
+        `(CRDs, ClusterRoles named love-monitoring-*, node-exporter's host port) collide with staging's; ` +
+        `point it at a cluster staging's monitoring does not run in`,
+    );
+  }
+
+  return {
+    enabled: true,
+    namespace,
+    ...(chartVersion !== undefined ? { chartVersion } : {}),
+    supabaseMetricsKey: supabaseMetricsKey ?? pulumi.secret(""),
+    logDrain: {
+      exporterImage: exporterImage ?? "",
+      ...(token ? { token } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(ingressClassName !== undefined ? { ingressClassName } : {}),
+      ...(tlsSecretName !== undefined ? { tlsSecretName } : {}),
+    },
+    ...(grafanaUrl !== undefined && grafanaAuth ? { externalGrafana: { url: grafanaUrl, auth: grafanaAuth } } : {}),
+    alertReceivers,
+  };
+}
+
+/**
+ * The exporter image must parse as an image reference. Pinned by digest is the goal: a digest is what the release
+ * tool's rollback brings back exactly, and a changed digest is what makes Pulumi roll the Deployment. So:
+ * - not a reference, an untagged reference or :latest (without a digest): refused on every stack;
+ * - a tag without a digest: refused on prod, a warning on staging and previews;
+ * - a digest that is not sha256:<64 hex> or sha512:<128 hex>: refused.
+ */
+function checkExporterImage(
+  image: string,
+  kind: StackKind,
+  problems: string[],
+  warnings: string[],
+  setHint: (key: string, example: string, secret?: boolean) => string,
+): void {
+  const fix = setHint("logDrainExporterImage", "<registry>/love-log-drain-exporter@sha256:<digest>");
+  const match = IMAGE_REFERENCE.exec(image);
+  if (!match?.groups) {
+    problems.push(`logDrainExporterImage "${image}" is not an image reference ([registry/]repository[:tag][@sha256:<digest>]): ${fix}`);
+    return;
+  }
+  const { tag, digest } = match.groups;
+  if (digest !== undefined) {
+    if (!PINNED_DIGEST.test(digest)) problems.push(`logDrainExporterImage "${image}": the digest must be sha256:<64 lower-case hex digits> (or sha512:<128>): ${fix}`);
+    return;
+  }
+  if (tag === undefined || tag === "latest") {
+    problems.push(
+      `logDrainExporterImage "${image}" is ${tag === undefined ? "untagged" : ":latest"}: a moving tag neither redeploys when ` +
+        `it moves nor rolls back; pin it by digest: ${fix}`,
+    );
+  } else if (kind === "prod") {
+    problems.push(`logDrainExporterImage "${image}" must be pinned by digest on prod (a tag can be moved; a rollback must bring back the same exporter): ${fix}`);
+  } else {
+    warnings.push(`logDrainExporterImage "${image}" is pinned by tag only; prod refuses that, so pin it by digest: ${fix}`);
+  }
 }
 
 function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string, string>> {

@@ -1,7 +1,15 @@
 // A pr-<n> preview stack: no stack file, only Pulumi.yaml defaults plus what CI passes, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
-import { expectFunctionRelease, expectOutputs, expectSecretsProtected, only, SURFACES, supabaseResources } from "./stack-assertions.ts";
+import {
+  expectFunctionRelease,
+  expectNoMonitoring,
+  expectOutputs,
+  expectSecretsProtected,
+  only,
+  SURFACES,
+  supabaseResources,
+} from "./stack-assertions.ts";
 
 const STAGING_REF = "stagingrefabcdefghij";
 const FROM_CI = { supabaseParentProjectRef: STAGING_REF, supabaseGitBranch: "feature/queue-fix", authSiteUrl: "https://pr-42.preview.mmc-mms.com" };
@@ -29,6 +37,8 @@ describe("pr-42 preview stack", () => {
   it("creates nothing for monitoring: previews report to staging's Prometheus", () => {
     const other = run.registrations.filter((r) => !r.type.startsWith("pulumi-nodejs:dynamic/supabase:") && r.type !== "love:supabase:Environment");
     expect(other.map((r) => r.type)).toEqual([]);
+    // ...and no monitoring output, without asking for any monitoring key.
+    expectNoMonitoring(run);
   });
 
   it("keeps every secret a Pulumi secret", () => {

@@ -1,7 +1,26 @@
 // The prod stack: Pulumi.yaml + Pulumi.prod.yaml + the secrets a person sets, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
-import { expectFunctionRelease, expectOutputs, expectSecretsProtected, only, SURFACES, supabaseResources } from "./stack-assertions.ts";
+import {
+  expectFunctionRelease,
+  expectMonitoring,
+  expectOutputs,
+  expectSecretsProtected,
+  only,
+  SURFACES,
+  supabaseResources,
+} from "./stack-assertions.ts";
+
+// What a person sets before the first up (Pulumi.prod.yaml's header): the exporter image (pinned by digest, which
+// prod requires), where the drain is published, an external Grafana, and the secrets, including a chosen drain token.
+const EXPORTER_IMAGE = `registry.example.org:5000/love/love-log-drain-exporter:1.4.0@sha256:${"0f".repeat(32)}`;
+const MONITORING = {
+  logDrainExporterImage: EXPORTER_IMAGE,
+  logDrainHost: "drain.mmc-mms.com",
+  logDrainIngressClass: "nginx",
+  logDrainTlsSecret: "drain-mmc-mms-com-tls",
+  grafanaUrl: "https://love.grafana.net",
+};
 
 const SECRETS = {
   supabaseAccessToken: "sbp_prod_token_9876543210",
@@ -10,11 +29,14 @@ const SECRETS = {
   adminBootstrapPassword: "prod-bootstrap-password",
   adminTokenSecret: "prod-admin-token-signing-secret",
   functionSecrets: JSON.stringify({ EXTRA_SETTING: "prod-extra-secret-value" }),
+  supabaseMetricsKey: "sb_secret_prod-metrics-key",
+  logDrainToken: "prod-log-drain-token-0123456789abcdef",
+  grafanaAuth: "glsa_prod-grafana-service-account-token",
 };
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await runProgram("prod", { supabaseOrganization: "love-org" }, SECRETS);
+  run = await runProgram("prod", { supabaseOrganization: "love-org", ...MONITORING }, SECRETS);
 });
 
 describe("prod stack", () => {
@@ -50,5 +72,18 @@ describe("prod stack", () => {
 
   it("exports the API base URL for the frontend host's rewrite and the function URLs", () => {
     expectOutputs(run, `https://${"prod".padEnd(20, "x")}.supabase.co`);
+  });
+
+  it("installs monitoring by default, with the drain published on its host, the configured token and the external Grafana", () => {
+    expectMonitoring(run, {
+      target: "Project",
+      ref: "prod".padEnd(20, "x"),
+      namespace: "monitoring",
+      image: EXPORTER_IMAGE,
+      metricsKey: SECRETS.supabaseMetricsKey,
+      logDrainToken: SECRETS.logDrainToken,
+      ingress: { host: MONITORING.logDrainHost, className: MONITORING.logDrainIngressClass, tlsSecretName: MONITORING.logDrainTlsSecret },
+      externalGrafana: { url: MONITORING.grafanaUrl, auth: SECRETS.grafanaAuth },
+    });
   });
 });

@@ -1,7 +1,18 @@
 // The staging stack: Pulumi.yaml + Pulumi.staging.yaml + the secrets a person sets, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
-import { expectFunctionRelease, expectOutputs, expectSecretsProtected, only, SURFACES, supabaseResources } from "./stack-assertions.ts";
+import {
+  expectFunctionRelease,
+  expectMonitoring,
+  expectOutputs,
+  expectSecretsProtected,
+  only,
+  SURFACES,
+  supabaseResources,
+} from "./stack-assertions.ts";
+
+// What a person sets before the first up (Pulumi.staging.yaml's header): the exporter image, and the secrets.
+const EXPORTER_IMAGE = `ghcr.io/love-org/love-log-drain-exporter@sha256:${"a1".repeat(32)}`;
 
 const SECRETS = {
   supabaseAccessToken: "sbp_staging_token_0123456789",
@@ -9,11 +20,12 @@ const SECRETS = {
   cacheUrl: "rediss://default:staging-cache-password@cache.example:6380",
   adminBootstrapPassword: "staging-bootstrap-password",
   adminTokenSecret: "staging-admin-token-signing-secret",
+  supabaseMetricsKey: "sb_secret_staging-metrics-key",
 };
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await runProgram("staging", { supabaseOrganization: "love-org" }, SECRETS);
+  run = await runProgram("staging", { supabaseOrganization: "love-org", logDrainExporterImage: EXPORTER_IMAGE }, SECRETS);
 });
 
 describe("staging stack", () => {
@@ -52,5 +64,21 @@ describe("staging stack", () => {
 
   it("exports the API base URL for the frontend host's rewrite and the function URLs", () => {
     expectOutputs(run, `https://${"staging".padEnd(20, "x")}.supabase.co`);
+  });
+
+  it("installs monitoring by default: both charts, the rule, the dashboard, the project's scrape config, the exporter with a generated token", () => {
+    expectMonitoring(run, {
+      target: "Project",
+      ref: "staging".padEnd(20, "x"),
+      namespace: "monitoring",
+      image: EXPORTER_IMAGE,
+      metricsKey: SECRETS.supabaseMetricsKey,
+    });
+  });
+
+  it("leaves monitoring out of Supabase's protection: the monitoring resources are not protected", () => {
+    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type === "love:monitoring:MonitoringStack");
+    expect(monitoring.length).toBeGreaterThan(10);
+    for (const resource of monitoring) expect(resource.protect, `${resource.name} is not protected`).toBe(false);
   });
 });

@@ -24,7 +24,10 @@ export interface Registration {
 
 export interface ProgramRun {
   registrations: Registration[];
+  /** Stack outputs, resolved (an output the program leaves undefined is present with the value undefined). */
   outputs: Record<string, unknown>;
+  /** Names of the stack outputs that are Pulumi secrets (shown only with `pulumi stack output --show-secrets`). */
+  secretOutputs: string[];
 }
 
 interface RegisterResourceRequest {
@@ -75,7 +78,7 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
     {
       newResource: (args) => {
         inputsByName.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, stack) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, stack, args.name) } };
       },
       call: (args) => args.inputs,
     },
@@ -96,8 +99,14 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
 
   const program = (await import("../index.ts")) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
   for (const [name, value] of Object.entries(program)) {
-    outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+    if (pulumi.Output.isInstance(value)) {
+      if (await pulumi.isSecret(value)) secretOutputs.push(name);
+      outputs[name] = await promiseOf(value);
+    } else {
+      outputs[name] = value;
+    }
   }
   const registrations = requests.map((request) => ({
     type: request.getType(),
@@ -108,11 +117,12 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
     additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
     dependencies: request.getDependenciesList(),
   }));
-  return { registrations, outputs };
+  return { registrations, outputs, secretOutputs };
 }
 
-/** What the Supabase providers compute, so that outputs derived from them resolve. */
-function computedOutputs(type: string, stack: string): Record<string, unknown> {
+/** What the providers compute, so that outputs derived from them resolve. */
+function computedOutputs(type: string, stack: string, name: string): Record<string, unknown> {
+  if (type === RANDOM_PASSWORD) return { result: generatedPassword(name) };
   if (!type.endsWith(":Project") && !type.endsWith(":Branch")) return {};
   const ref = `${stack.replace(/[^a-z]/g, "")}${"x".repeat(20)}`.slice(0, 20);
   return { ref, url: `https://${ref}.supabase.co` };
@@ -142,3 +152,6 @@ export function withoutSecrets(value: unknown): unknown {
 }
 
 export const SUPABASE_TYPE = (name: string) => `pulumi-nodejs:dynamic/supabase:${name}`;
+export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+/** The value the mocks give a RandomPassword's `result`. */
+export const generatedPassword = (name: string) => `generated-${name}`;
