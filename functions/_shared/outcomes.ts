@@ -24,6 +24,12 @@ const OUTCOMES: Record<string, Outcome> = {
   UNKNOWN_EXAM_TYPE: { status: 400, en: "Unknown exam type", ar: "نوع الفحص غير معروف" },
   INVALID_STATIONS: { status: 400, en: "Invalid stations", ar: "قائمة العيادات غير صالحة" },
   UNKNOWN_STATION: { status: 400, en: "Unknown station in route", ar: "عيادة غير معروفة في المسار" },
+  // The staff side (issue 4).
+  NO_PATIENTS_WAITING: { status: 404, en: "No patients waiting", ar: "لا يوجد مراجعون في الانتظار" },
+  INVALID_INTERVAL: { status: 400, en: "interval_minutes must be a whole number from 1 to 240", ar: "الفاصل الزمني غير صالح" },
+  INVALID_PERIOD: { status: 400, en: "Invalid report period", ar: "فترة التقرير غير صالحة" },
+  INVALID_REQUEST_ID: { status: 400, en: "Invalid X-Request-Id / Idempotency-Key", ar: "معرّف الطلب غير صالح" },
+  INVALID_LIMIT: { status: 400, en: "limit must be a whole number from 1 to 100", ar: "الحد غير صالح" },
 };
 
 const FALLBACK: Outcome = { status: 400, en: "Request failed", ar: "تعذر تنفيذ الطلب" };
@@ -39,7 +45,12 @@ function split(result: SqlResult): { outcome: Outcome; code: string; details: Re
 export function postResponse(result: SqlResult): Response {
   if (result.success) return json(result);
   const { outcome, code, details } = split(result);
-  return fail(200, outcome.ar, { message: outcome.en, code, ...details });
+  // A lockout (PIN_LOCKED) says when to retry, as a 429 would, while staying a 200 the frontend does not replay.
+  const retryAfter = details.retry_after_seconds;
+  const headers: Record<string, string> = typeof retryAfter === "number" && retryAfter > 0
+    ? { "Retry-After": String(Math.ceil(retryAfter)) }
+    : {};
+  return fail(200, outcome.ar, { message: outcome.en, code, ...details }, headers);
 }
 
 /** A GET's answer: success as is; a failure with its HTTP status and {success:false, error (en), code}. */

@@ -4,6 +4,8 @@ import { corsHeaders, parseAllowedOrigins } from "./cors.ts";
 import { fail, HttpError } from "./http.ts";
 import { CallTimeoutError, CircuitOpenError } from "./circuit-breaker.ts";
 import { env } from "./env.ts";
+import { enforceRateLimit, isExemptFromRateLimit } from "./rate-limit.ts";
+import { MAX_BODY_BYTES } from "./validation.ts";
 
 export interface RequestContext {
   request: Request;
@@ -39,7 +41,7 @@ export function createRouter(slug: string, routes: Routes): (request: Request) =
     } else {
       const handler = byMethod.get(request.method === "HEAD" ? "GET" : request.method);
       response = handler
-        ? await run(handler, { request, url, path, params: url.searchParams })
+        ? await guarded(slug, handler, { request, url, path, params: url.searchParams })
         : fail(405, `Method ${request.method} not allowed on ${url.pathname}`, {}, {
           Allow: [...byMethod.keys()].join(", "),
         });
@@ -47,6 +49,20 @@ export function createRouter(slug: string, routes: Routes): (request: Request) =
     for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
     return response;
   };
+}
+
+/** The checks every matched route gets before its handler: the body limit and the per-client rate limit. */
+async function guarded(slug: string, handler: Handler, context: RequestContext): Promise<Response> {
+  const declared = Number(context.request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    await context.request.body?.cancel().catch(() => {});
+    return fail(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  if (!isExemptFromRateLimit(handler)) {
+    const limited = await enforceRateLimit(context.request, slug);
+    if (limited) return limited;
+  }
+  return run(handler, context);
 }
 
 async function run(handler: Handler, context: RequestContext): Promise<Response> {

@@ -1,4 +1,6 @@
 import { createRouter } from "../_shared/router.ts";
+import { adminRoute } from "../_shared/admin-auth.ts";
+import { queueCallHandler } from "./call.ts";
 import { queueDone } from "./done.ts";
 import { queueEnter } from "./enter.ts";
 import { queuePositionHandler } from "./position.ts";
@@ -9,4 +11,5 @@ Deno.serve(createRouter("queue", {
   "GET /position": queuePositionHandler,
   "GET /status": queueStatusHandler,
   "POST /done": queueDone,
+  "POST /call": adminRoute(queueCallHandler),
 }));

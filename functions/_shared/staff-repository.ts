@@ -1,0 +1,148 @@
+// The staff side's SQL API (supabase/migrations/*_staff.sql). Every call goes through withDb (the database
+// circuit breaker) and is cancelled when the breaker's call timeout aborts it. One statement per call.
+import type postgres from "postgres";
+import { withDb } from "./db.ts";
+import type { SqlResult } from "./outcomes.ts";
+
+function one<T = SqlResult>(query: (sql: postgres.Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+  return withDb(async (sql, signal) => {
+    const pending = query(sql);
+    const cancel = () => void pending.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      const [row] = await pending;
+      return (row?.r ?? null) as T;
+    } finally {
+      signal.removeEventListener("abort", cancel);
+    }
+  });
+}
+
+// Admin accounts and sessions ------------------------------------------------------------------------------
+
+export interface AdminView {
+  id: number;
+  username: string;
+  role: string;
+  permissions: string[];
+}
+
+export interface LoginBegin {
+  locked: boolean;
+  retry_after?: number;
+  admin: (AdminView & { password_hash: string }) | null;
+}
+
+export function adminLoginBegin(username: string, now: string): Promise<LoginBegin> {
+  return one((sql) => sql`select love.admin_login_begin(${username}::text, ${now}::timestamptz) as r`);
+}
+
+export interface LoginSucceeded extends SqlResult {
+  admin: AdminView;
+  session_id: string;
+  expires_at: string;
+}
+
+export function adminLoginSucceeded(adminId: number, ttlSeconds: number, client: string, now: string): Promise<LoginSucceeded> {
+  return one((sql) =>
+    sql`select love.admin_login_succeeded(${adminId}::bigint, ${ttlSeconds}::int, ${client}::text, ${now}::timestamptz) as r`
+  );
+}
+
+export interface SessionAdmin extends AdminView {
+  session_id: string;
+  expires_at: string;
+}
+
+export function adminSession(sessionId: string, adminId: number, now: string): Promise<SessionAdmin | null> {
+  return one((sql) => sql`select love.admin_session(${sessionId}::uuid, ${adminId}::bigint, ${now}::timestamptz) as r`);
+}
+
+export function adminLogout(sessionId: string, now: string): Promise<SqlResult> {
+  return one((sql) => sql`select love.admin_logout(${sessionId}::uuid, ${now}::timestamptz) as r`);
+}
+
+export interface TokenKey {
+  kid: string;
+  secret: string;
+  signing: boolean;
+}
+
+export function adminTokenKeys(): Promise<TokenKey[]> {
+  return one((sql) => sql`select love.admin_token_keys() as r`);
+}
+
+// Staff actions and views ----------------------------------------------------------------------------------
+
+export function queueCall(clinic: string, adminId: number, requestKey: string | null, now: string): Promise<SqlResult> {
+  return one((sql) =>
+    sql`select love.queue_call(${clinic}::text, ${adminId}::bigint, ${requestKey}::text, ${now}::timestamptz) as r`
+  );
+}
+
+export function pinStatus(clinic: string | null, now: string): Promise<SqlResult> {
+  return one((sql) => sql`select love.pin_status(${clinic}::text, ${now}::timestamptz) as r`);
+}
+
+export function pinGenerate(clinic: string | null, adminId: number, requestKey: string | null, now: string): Promise<SqlResult> {
+  return one((sql) =>
+    sql`select love.pin_generate(${clinic}::text, ${adminId}::bigint, ${requestKey}::text, ${now}::timestamptz) as r`
+  );
+}
+
+export function adminStatus(now: string): Promise<SqlResult> {
+  return one((sql) => sql`select love.admin_status(${now}::timestamptz) as r`);
+}
+
+export function statsDashboard(now: string): Promise<SqlResult> {
+  return one((sql) => sql`select love.stats_dashboard(${now}::timestamptz) as r`);
+}
+
+export function statsQueues(now: string): Promise<SqlResult> {
+  return one((sql) => sql`select love.stats_queues(${now}::timestamptz) as r`);
+}
+
+export function setCallInterval(clinic: string, minutes: number, adminId: number, now: string): Promise<SqlResult> {
+  return one((sql) =>
+    sql`select love.set_call_interval(${clinic}::text, ${minutes}::int, ${adminId}::bigint, ${now}::timestamptz) as r`
+  );
+}
+
+export function callIntervals(clinic: string | null): Promise<SqlResult> {
+  return one((sql) => sql`select love.call_intervals(${clinic}::text) as r`);
+}
+
+export function report(
+  type: string,
+  period: string,
+  from: string,
+  to: string,
+  adminId: number,
+  now: string,
+): Promise<SqlResult> {
+  return one((sql) =>
+    sql`select love.report(${type}::text, ${period}::text, ${from}::date, ${to}::date, ${adminId}::bigint, ${now}::timestamptz) as r`
+  );
+}
+
+export function reportsHistory(limit: number): Promise<SqlResult> {
+  return one((sql) => sql`select love.reports_history(${limit}::int) as r`);
+}
+
+export function notifyStatus(clinic: string | null, limit: number): Promise<SqlResult> {
+  return one((sql) => sql`select love.notify_status(${clinic}::text, ${limit}::int) as r`);
+}
+
+// Rate limit -----------------------------------------------------------------------------------------------
+
+export interface RateLimitHit {
+  allowed: boolean;
+  hits: number;
+  limit: number;
+  remaining: number;
+  retry_after: number;
+}
+
+export function rateLimitHit(client: string, limit: number, windowSeconds: number): Promise<RateLimitHit> {
+  return one((sql) => sql`select love.rate_limit_hit(${client}::text, ${limit}::int, ${windowSeconds}::int) as r`);
+}

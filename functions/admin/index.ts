@@ -1,0 +1,16 @@
+import { createRouter } from "../_shared/router.ts";
+import { adminRoute } from "../_shared/admin-auth.ts";
+import { adminLogin } from "./login.ts";
+import { adminLogoutHandler, adminSessionInfo } from "./session.ts";
+import { adminStatusHandler } from "./status.ts";
+import { callIntervalHandler, setCallIntervalHandler } from "./call-interval.ts";
+
+// Reached as POST /admin/login (outside /api/v1, contract row 17) and as /api/v1/admin/<action>.
+Deno.serve(createRouter("admin", {
+  "POST /login": adminLogin,
+  "POST /logout": adminRoute(adminLogoutHandler),
+  "GET /session": adminRoute(adminSessionInfo),
+  "GET /status": adminRoute(adminStatusHandler),
+  "POST /set-call-interval": adminRoute(setCallIntervalHandler),
+  "GET /call-interval": adminRoute(callIntervalHandler),
+}));
