@@ -46,7 +46,7 @@ async function timePostgresAlone(dataDir: string): Promise<number> {
 async function timeToHealthy(dataDir: string, fresh: boolean): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["local/cli.ts", ...(fresh ? ["--fresh"] : [])], {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", ...(fresh ? ["--fresh"] : [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: String(port), PG_PORT: String(await freePort()), LOCAL_DATA_DIR: dataDir },
     stdio: "ignore",

