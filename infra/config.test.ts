@@ -20,6 +20,9 @@ const IMAGE = `ghcr.io/love-org/love-log-drain-exporter@${DIGEST}`;
 /** What monitoring needs when it is on: the exporter image (plain) and the Metrics API key (secret). */
 const MONITORING = { logDrainExporterImage: IMAGE, monitoringNamespace: "monitoring" };
 const MONITORING_SECRETS = { supabaseMetricsKey: "sb_secret_metrics" };
+/** Both Alertmanager receivers: URLs (plain) and bearer tokens (secrets). */
+const RECEIVERS = { alertWebhookUrl: "https://release.example.org/alerts/webhook", alertOncallUrl: "https://oncall.example.org/integrations/abc/" };
+const RECEIVER_SECRETS = { alertWebhookToken: "webhook-bearer-token", alertOncallToken: "oncall-bearer-token" };
 /** A staging stack complete apart from monitoring. */
 const STAGING = { ...DEFAULTS, supabaseOrganization: "love-org" };
 const STAGING_SECRETS = { supabaseAccessToken: "t", supabaseDbPassword: "a-db-password" };
@@ -126,16 +129,19 @@ describe("monitoring settings", () => {
 
   it("requires nothing when monitoring is off, and warns that monitoring keys set anyway are ignored", () => {
     const preview = parseStackConfig("pr-7", reader(PREVIEW, { supabaseAccessToken: "t" }));
-    expect(preview.monitoring).toEqual({ enabled: false, alertReceivers: [] });
+    expect(preview.monitoring).toEqual({ enabled: false });
     expect(preview.warnings).toEqual([]);
 
     const off = parseStackConfig(
       "staging",
-      reader({ ...STAGING, monitoringEnabled: "false", grafanaUrl: "https://g.example.org" }, { ...STAGING_SECRETS, logDrainToken: "x" }),
+      reader(
+        { ...STAGING, monitoringEnabled: "false", grafanaUrl: "https://g.example.org" },
+        { ...STAGING_SECRETS, logDrainToken: "x", alertOncallToken: "y" },
+      ),
     );
     expect(off.monitoring.enabled).toBe(false);
     expect(off.warnings).toEqual([
-      'monitoring is off on stack "staging", so logDrainToken, grafanaUrl are ignored (turn it on with: pulumi config set monitoringEnabled true --stack staging)',
+      'monitoring is off on stack "staging", so logDrainToken, grafanaUrl, alertOncallToken are ignored (turn it on with: pulumi config set monitoringEnabled true --stack staging)',
     ]);
   });
 
@@ -152,8 +158,9 @@ describe("monitoring settings", () => {
           logDrainTlsSecret: "drain-tls",
           grafanaUrl: "https://love.grafana.net",
           kubePrometheusStackVersion: "88.6.0",
+          ...RECEIVERS,
         },
-        { ...STAGING_SECRETS, ...MONITORING_SECRETS, logDrainToken: "drain-token", grafanaAuth: "glsa_token" },
+        { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS, logDrainToken: "drain-token", grafanaAuth: "glsa_token" },
       ),
     );
     const monitoring = config.monitoring;
@@ -163,12 +170,14 @@ describe("monitoring settings", () => {
       chartVersion: "88.6.0",
       logDrain: { exporterImage: IMAGE, host: "drain.mmc-mms.com", ingressClassName: "nginx", tlsSecretName: "drain-tls" },
       externalGrafana: { url: "https://love.grafana.net" },
-      alertReceivers: [],
+      alertReceivers: { webhook: { url: RECEIVERS.alertWebhookUrl }, oncall: { url: RECEIVERS.alertOncallUrl } },
     });
     for (const [name, secret, value] of [
       ["supabaseMetricsKey", monitoring.supabaseMetricsKey, "sb_secret_metrics"],
       ["logDrainToken", monitoring.logDrain.token, "drain-token"],
       ["grafanaAuth", monitoring.externalGrafana?.auth, "glsa_token"],
+      ["alertWebhookToken", monitoring.alertReceivers.webhook?.token, RECEIVER_SECRETS.alertWebhookToken],
+      ["alertOncallToken", monitoring.alertReceivers.oncall?.token, RECEIVER_SECRETS.alertOncallToken],
     ] as const) {
       if (!secret) throw new Error(`${name} missing`);
       expect(await pulumi.isSecret(secret), `${name} is secret`).toBe(true);
@@ -184,10 +193,13 @@ describe("monitoring settings", () => {
       namespace: "monitoring",
       supabaseMetricsKey: expect.anything(),
       logDrain: { exporterImage: IMAGE },
-      alertReceivers: [],
+      alertReceivers: {},
     });
-    // Without logDrainHost the exporter is not reachable by Supabase: said, not refused.
-    expect(config.warnings).toEqual([expect.stringContaining('logDrainHost is not set on stack "staging"')]);
+    // Without logDrainHost the exporter is not reachable by Supabase, without receivers alerts go nowhere: said, not refused.
+    expect(config.warnings).toEqual([
+      expect.stringContaining('logDrainHost is not set on stack "staging"'),
+      expect.stringContaining('no Alertmanager receiver is configured on stack "staging"'),
+    ]);
   });
 
   it("wants grafanaUrl and grafanaAuth together", () => {
@@ -216,7 +228,13 @@ describe("monitoring settings", () => {
 
   it("takes exporter images pinned by digest, warns about a tag on staging, refuses it on prod, refuses :latest and non-references", () => {
     const parse = (stack: "staging" | "prod", image: string) => () =>
-      parseStackConfig(stack, reader({ ...STAGING, logDrainExporterImage: image, logDrainHost: "drain.example.org" }, { ...STAGING_SECRETS, ...MONITORING_SECRETS }));
+      parseStackConfig(
+        stack,
+        reader(
+          { ...STAGING, ...RECEIVERS, logDrainExporterImage: image, logDrainHost: "drain.example.org" },
+          { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS },
+        ),
+      );
 
     for (const image of [IMAGE, `localhost:5000/exporter:1.0@${DIGEST}`, `exporter@${DIGEST}`, `registry.example.org/a/b/c@sha512:${"c".repeat(128)}`]) {
       expect(parse("prod", image)().warnings, image).toEqual([]);
@@ -281,18 +299,118 @@ describe("monitoring settings", () => {
       reader({ ...PREVIEW, ...MONITORING, monitoringEnabled: "true", logDrainHost: "drain-pr-7.example.org" }, { supabaseAccessToken: "t", ...MONITORING_SECRETS }),
     );
     expect(config.monitoring.enabled).toBe(true);
-    expect(config.warnings).toEqual([expect.stringContaining('monitoring is on for preview stack "pr-7"')]);
+    expect(config.warnings).toEqual([
+      expect.stringContaining('no Alertmanager receiver is configured on stack "pr-7"'),
+      expect.stringContaining('monitoring is on for preview stack "pr-7"'),
+    ]);
   });
 
-  it("keeps alertReceivers as a validated list, and says it is not applied yet", () => {
+  it("reads each Alertmanager receiver's URL and bearer token, the token as a Pulumi secret", async () => {
     const config = parseStackConfig(
       "staging",
       reader(
-        { ...STAGING, ...MONITORING, logDrainHost: "drain.example.org", alertReceivers: '["oncall@example.org"]' },
-        { ...STAGING_SECRETS, ...MONITORING_SECRETS },
+        { ...STAGING, ...MONITORING, ...RECEIVERS, logDrainHost: "drain.example.org" },
+        { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS },
       ),
     );
-    expect(config.monitoring.alertReceivers).toEqual(["oncall@example.org"]);
-    expect(config.warnings).toEqual([expect.stringContaining("alertReceivers is set on stack \"staging\" but not applied")]);
+    if (!config.monitoring.enabled) throw new Error("monitoring should be on for staging");
+    const { webhook, oncall } = config.monitoring.alertReceivers;
+    expect([webhook?.url, oncall?.url]).toEqual([RECEIVERS.alertWebhookUrl, RECEIVERS.alertOncallUrl]);
+    for (const [token, value] of [[webhook?.token, RECEIVER_SECRETS.alertWebhookToken], [oncall?.token, RECEIVER_SECRETS.alertOncallToken]] as const) {
+      if (!token) throw new Error("token missing");
+      expect(await pulumi.isSecret(token)).toBe(true);
+      expect(await valueOf(token)).toBe(value);
+    }
+    expect(config.warnings).toEqual([]);
+  });
+
+  it("wants receiver URLs https without credentials, each with its token and each token with its URL, all in one report", () => {
+    const problems = problemsOf(() =>
+      parseStackConfig(
+        "staging",
+        reader(
+          {
+            ...STAGING,
+            ...MONITORING,
+            logDrainHost: "drain.example.org",
+            alertWebhookUrl: "http://release.example.org/alerts/webhook",
+            alertOncallUrl: "https://oncall.example.org/hook",
+          },
+          { ...STAGING_SECRETS, ...MONITORING_SECRETS, alertWebhookToken: "t" },
+        ),
+      ),
+    );
+    expect(problems).toEqual([
+      "alertWebhookUrl must be an https URL without user:password in it (the bearer token goes in alertWebhookToken)",
+      "alertOncallToken is required with alertOncallUrl: pulumi config set --secret alertOncallToken <bearer token the receiver expects> --stack staging " +
+        "(or remove alertOncallUrl: pulumi config rm alertOncallUrl --stack staging)",
+    ]);
+
+    const credentialsInUrl = problemsOf(() =>
+      parseStackConfig(
+        "staging",
+        reader(
+          { ...STAGING, ...MONITORING, ...RECEIVERS, alertOncallUrl: "https://user:s3cr3t-in-url@oncall.example.org/hook" },
+          { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS },
+        ),
+      ),
+    );
+    expect(credentialsInUrl).toEqual([expect.stringContaining("alertOncallUrl must be an https URL without user:password")]);
+    expect(credentialsInUrl.join("\n"), "the URL with credentials is not echoed").not.toContain("s3cr3t-in-url");
+
+    const tokenOnly = problemsOf(() =>
+      parseStackConfig(
+        "staging",
+        reader({ ...STAGING, ...MONITORING }, { ...STAGING_SECRETS, ...MONITORING_SECRETS, alertWebhookToken: "t" }),
+      ),
+    );
+    expect(tokenOnly).toEqual([
+      "alertWebhookUrl is required with alertWebhookToken: pulumi config set alertWebhookUrl https://<webhook receiver> --stack staging " +
+        "(or remove alertWebhookToken: pulumi config rm alertWebhookToken --stack staging)",
+    ]);
+  });
+
+  it("warns which alerts go nowhere when a receiver has no URL", () => {
+    const warningsWith = (values: Record<string, string>, secrets: Record<string, string>) =>
+      parseStackConfig(
+        "prod",
+        reader({ ...STAGING, ...MONITORING, logDrainHost: "drain.example.org", ...values }, { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...secrets }),
+      ).warnings;
+    expect(warningsWith({}, {})).toEqual([
+      'no Alertmanager receiver is configured on stack "prod": the cluster\'s Alertmanager has only null receivers, so High5xxErrorRate ' +
+        "and every other alert go nowhere (neither to the release tool's rollback receiver nor to on-call): " +
+        "pulumi config set alertWebhookUrl https://<webhook receiver> --stack prod and pulumi config set --secret alertWebhookToken <bearer token> --stack prod; " +
+        "pulumi config set alertOncallUrl https://<oncall receiver> --stack prod and pulumi config set --secret alertOncallToken <bearer token> --stack prod",
+    ]);
+    expect(warningsWith({ alertWebhookUrl: RECEIVERS.alertWebhookUrl }, { alertWebhookToken: "t" })).toEqual([
+      expect.stringMatching(/^alertOncallUrl is not set on stack "prod": the oncall receiver is a null receiver, so critical alerts .* page nobody/),
+    ]);
+    expect(warningsWith({ alertOncallUrl: RECEIVERS.alertOncallUrl }, { alertOncallToken: "t" })).toEqual([
+      expect.stringMatching(/^alertWebhookUrl is not set on stack "prod": .*the release tool's alert-driven rollback\) goes nowhere/),
+    ]);
+  });
+
+  it("no longer reads alertReceivers: entries are refused with the keys that replace it, an empty list earns a warning", () => {
+    const withEntries = problemsOf(() =>
+      parseStackConfig(
+        "staging",
+        reader(
+          { ...STAGING, ...MONITORING, ...RECEIVERS, logDrainHost: "drain.example.org", alertReceivers: '["oncall@example.org"]' },
+          { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS },
+        ),
+      ),
+    );
+    expect(withEntries).toEqual([
+      "alertReceivers is no longer read: each receiver of monitoring/alertmanager.yml has its own keys, alertWebhookUrl + alertWebhookToken (secret) " +
+        "and alertOncallUrl + alertOncallToken (secret); set those, then pulumi config rm alertReceivers --stack staging",
+    ]);
+    const empty = parseStackConfig(
+      "staging",
+      reader(
+        { ...STAGING, ...MONITORING, ...RECEIVERS, logDrainHost: "drain.example.org", alertReceivers: "[]" },
+        { ...STAGING_SECRETS, ...MONITORING_SECRETS, ...RECEIVER_SECRETS },
+      ),
+    );
+    expect(empty.warnings).toEqual(["alertReceivers is no longer read (alertWebhookUrl / alertOncallUrl replace it): pulumi config rm alertReceivers --stack staging"]);
   });
 });

@@ -2,6 +2,7 @@
 // Defaults live in Pulumi.yaml; Pulumi.staging.yaml / Pulumi.prod.yaml override them; pr-<n> stacks run on the
 // defaults plus what CI passes. Secrets are read as Pulumi secrets and stay Outputs from here on.
 import * as pulumi from "@pulumi/pulumi";
+import { ALERT_RECEIVER_NAMES, type AlertReceiverName, isHttpsUrl } from "./monitoring/alertmanager.ts";
 import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
 import type { BranchTarget, ProjectTarget } from "./supabase/environment.ts";
@@ -27,8 +28,14 @@ export interface SupabaseSettings {
  */
 export interface MonitoringDisabled {
   enabled: false;
-  /** Read and validated, but not used by anything yet (see MonitoringEnabled.alertReceivers). */
-  alertReceivers: string[];
+}
+
+/** One receiver of monitoring/alertmanager.yml in the cluster: where it posts, and its bearer token. */
+export interface AlertReceiverSettings {
+  /** https URL without user:password (alertWebhookUrl / alertOncallUrl); plain, it lands in the chart values. */
+  url: string;
+  /** The bearer token (alertWebhookToken / alertOncallToken), a Pulumi secret. */
+  token: pulumi.Output<string>;
 }
 
 /** Monitoring on: what MonitoringStack (infra/monitoring/stack.ts) needs, validated. */
@@ -53,11 +60,11 @@ export interface MonitoringEnabled {
   /** An external Grafana that also gets the dashboard (grafanaUrl + grafanaAuth, both or neither). */
   externalGrafana?: { url: string; auth: pulumi.Output<string> };
   /**
-   * alertReceivers, read and validated as a list of strings but NOT used: MonitoringStack takes no Alertmanager
-   * receiver configuration yet, so the chart's Alertmanager keeps its default (null) receiver. A warning says so
-   * whenever the list is not empty.
+   * The receivers of monitoring/alertmanager.yml that have a URL on this stack: `webhook` (every alert; the release
+   * tool's alert-driven rollback receiver) and `oncall` (critical alerts). A missing one is a null receiver in the
+   * cluster's Alertmanager, and a warning says where its alerts no longer go.
    */
-  alertReceivers: string[];
+  alertReceivers: Partial<Record<AlertReceiverName, AlertReceiverSettings>>;
 }
 
 export type MonitoringSettings = MonitoringDisabled | MonitoringEnabled;
@@ -111,6 +118,12 @@ const PROJECT_REF = /^[a-z]{20}$/;
 const ORGANIZATION_SLUG = /^[\w-]+$/;
 const PREVIEW_STACK = /^pr-([1-9]\d*)$/;
 
+/** Config keys of each Alertmanager receiver of monitoring/alertmanager.yml: its URL (plain) and bearer token (secret). */
+export const ALERT_RECEIVER_KEYS: Readonly<Record<AlertReceiverName, { url: string; token: string }>> = {
+  webhook: { url: "alertWebhookUrl", token: "alertWebhookToken" },
+  oncall: { url: "alertOncallUrl", token: "alertOncallToken" },
+};
+
 /** Keys of the monitoring settings; when monitoring is off, any of them being set earns a warning that it is ignored. */
 export const MONITORING_KEYS = [
   "supabaseMetricsKey",
@@ -122,8 +135,18 @@ export const MONITORING_KEYS = [
   "grafanaUrl",
   "grafanaAuth",
   "kubePrometheusStackVersion",
+  "alertWebhookUrl",
+  "alertWebhookToken",
+  "alertOncallUrl",
+  "alertOncallToken",
 ] as const;
-const MONITORING_SECRET_KEYS: ReadonlySet<string> = new Set(["supabaseMetricsKey", "logDrainToken", "grafanaAuth"]);
+const MONITORING_SECRET_KEYS: ReadonlySet<string> = new Set([
+  "supabaseMetricsKey",
+  "logDrainToken",
+  "grafanaAuth",
+  "alertWebhookToken",
+  "alertOncallToken",
+]);
 
 /** An OCI image reference as Docker parses it: [registry[:port]/]repository[:tag][@algorithm:hex]. */
 const IMAGE_REFERENCE = new RegExp(
@@ -278,6 +301,21 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
 
   const functionSecrets = readFunctionSecrets(config);
   const readyTimeoutMinutes = number("supabaseReadyTimeoutMinutes", 15, 1, 120);
+
+  // alertReceivers (a list of strings that nothing ever used) was replaced by one URL and one token per receiver.
+  if (text("alertReceivers") !== undefined) {
+    const legacy = list("alertReceivers");
+    const remove = `pulumi config rm alertReceivers --stack ${stack}`;
+    if (legacy.length > 0) {
+      problems.push(
+        `alertReceivers is no longer read: each receiver of monitoring/alertmanager.yml has its own keys, ` +
+          `alertWebhookUrl + alertWebhookToken (secret) and alertOncallUrl + alertOncallToken (secret); set those, then ${remove}`,
+      );
+    } else {
+      warnings.push(`alertReceivers is no longer read (alertWebhookUrl / alertOncallUrl replace it): ${remove}`);
+    }
+  }
+
   const monitoring = readMonitoring({
     stack,
     kind,
@@ -285,7 +323,6 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
     problems,
     warnings,
     enabled: flag("monitoringEnabled", kind !== "preview"),
-    alertReceivers: list("alertReceivers"),
     text,
     url,
     setHint,
@@ -319,7 +356,6 @@ interface MonitoringInput {
   problems: string[];
   warnings: string[];
   enabled: boolean;
-  alertReceivers: string[];
   text: (key: string, fallback?: string) => string | undefined;
   url: (value: string) => string | undefined;
   setHint: (key: string, example: string, secret?: boolean) => string;
@@ -330,7 +366,7 @@ interface MonitoringInput {
  * exporter image are, and every key that is set is checked. Problems join the stack's other problems.
  */
 function readMonitoring(input: MonitoringInput): MonitoringSettings {
-  const { stack, kind, config, problems, warnings, enabled, alertReceivers, text, url, setHint } = input;
+  const { stack, kind, config, problems, warnings, enabled, text, url, setHint } = input;
   const isSet = (key: string) => (MONITORING_SECRET_KEYS.has(key) ? config.getSecret(key) !== undefined : text(key) !== undefined);
 
   if (!enabled) {
@@ -341,7 +377,7 @@ function readMonitoring(input: MonitoringInput): MonitoringSettings {
           `(turn it on with: pulumi config set monitoringEnabled true --stack ${stack})`,
       );
     }
-    return { enabled: false, alertReceivers };
+    return { enabled: false };
   }
 
   const turnOff = `, or turn monitoring off: pulumi config set monitoringEnabled false --stack ${stack}`;
@@ -429,12 +465,7 @@ function readMonitoring(input: MonitoringInput): MonitoringSettings {
     }
   }
 
-  if (alertReceivers.length > 0) {
-    warnings.push(
-      `alertReceivers is set on stack "${stack}" but not applied: the monitoring component has no Alertmanager receiver ` +
-        `configuration yet, so alerts stay in the cluster's Alertmanager (see infra/README.md)`,
-    );
-  }
+  const alertReceivers = readAlertReceivers(stack, config, problems, warnings, text, setHint);
   if (kind === "preview") {
     warnings.push(
       `monitoring is on for preview stack "${stack}": it installs its own kube-prometheus-stack, whose cluster-wide objects ` +
@@ -458,6 +489,73 @@ function readMonitoring(input: MonitoringInput): MonitoringSettings {
     ...(grafanaUrl !== undefined && grafanaAuth ? { externalGrafana: { url: grafanaUrl, auth: grafanaAuth } } : {}),
     alertReceivers,
   };
+}
+
+/**
+ * alertWebhookUrl + alertWebhookToken and alertOncallUrl + alertOncallToken: for each receiver, both or neither; the URL
+ * https without user:password. A receiver without a URL is a null receiver in the cluster: a warning says which
+ * alerts then go nowhere (all of them when neither is set).
+ */
+function readAlertReceivers(
+  stack: string,
+  config: ConfigReader,
+  problems: string[],
+  warnings: string[],
+  text: (key: string) => string | undefined,
+  setHint: (key: string, example: string, secret?: boolean) => string,
+): Partial<Record<AlertReceiverName, AlertReceiverSettings>> {
+  const receivers: Partial<Record<AlertReceiverName, AlertReceiverSettings>> = {};
+  const unset: AlertReceiverName[] = [];
+  for (const receiver of ALERT_RECEIVER_NAMES) {
+    const keys = ALERT_RECEIVER_KEYS[receiver];
+    const receiverUrl = text(keys.url);
+    const token = config.getSecret(keys.token);
+    if (receiverUrl === undefined) {
+      if (token) {
+        problems.push(
+          `${keys.url} is required with ${keys.token}: ${setHint(keys.url, `https://<${receiver} receiver>`)} ` +
+            `(or remove ${keys.token}: pulumi config rm ${keys.token} --stack ${stack})`,
+        );
+      } else {
+        unset.push(receiver);
+      }
+      continue;
+    }
+    // The URL is not echoed: one with user:password in it would print the credentials.
+    const urlOk = isHttpsUrl(receiverUrl);
+    if (!urlOk) problems.push(`${keys.url} must be an https URL without user:password in it (the bearer token goes in ${keys.token})`);
+    if (!token) {
+      problems.push(
+        `${keys.token} is required with ${keys.url}: ${setHint(keys.token, "<bearer token the receiver expects>", true)} ` +
+          `(or remove ${keys.url}: pulumi config rm ${keys.url} --stack ${stack})`,
+      );
+    }
+    if (urlOk && token) receivers[receiver] = { url: receiverUrl, token };
+  }
+
+  const hint = (receiver: AlertReceiverName) =>
+    `${setHint(ALERT_RECEIVER_KEYS[receiver].url, `https://<${receiver} receiver>`)} and ` +
+    `${setHint(ALERT_RECEIVER_KEYS[receiver].token, "<bearer token>", true)}`;
+  if (unset.length === ALERT_RECEIVER_NAMES.length) {
+    warnings.push(
+      `no Alertmanager receiver is configured on stack "${stack}": the cluster's Alertmanager has only null receivers, so ` +
+        `High5xxErrorRate and every other alert go nowhere (neither to the release tool's rollback receiver nor to on-call): ` +
+        `${hint("webhook")}; ${hint("oncall")}`,
+    );
+  } else {
+    // A Record, so a receiver added to ALERT_RECEIVER_NAMES must say what its absence means.
+    const consequence: Record<AlertReceiverName, string> = {
+      webhook: "every alert's notification to the webhook (the release tool's alert-driven rollback) goes nowhere",
+      oncall: "critical alerts (High5xxErrorRate, ScrapeTargetDown) page nobody",
+    };
+    for (const receiver of unset) {
+      warnings.push(
+        `${ALERT_RECEIVER_KEYS[receiver].url} is not set on stack "${stack}": the ${receiver} receiver is a null receiver, ` +
+          `so ${consequence[receiver]}: ${hint(receiver)}`,
+      );
+    }
+  }
+  return receivers;
 }
 
 /**

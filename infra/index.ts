@@ -14,8 +14,8 @@ const sources = await readSourceManifest(repoRoot);
 const supabase = new SupabaseEnvironment("supabase", { ...config.supabase, sources });
 
 // ── Monitoring ───────────────────────────────────────────────────────────────────────────────────────────────
-// kube-prometheus-stack, the High5xxErrorRate rule, the dashboard, the Supabase scrape config and the log-drain
-// exporter (infra/monitoring/), only when config.monitoring.enabled: on by default on staging and prod, off on
+// kube-prometheus-stack (its Alertmanager routing as monitoring/alertmanager.yml does, to the stack's receivers), the
+// High5xxErrorRate rule, the dashboard, the Supabase scrape config and the log-drain exporter (infra/monitoring/), only when config.monitoring.enabled: on by default on staging and prod, off on
 // pr-<n> stacks (they report to staging's Prometheus) unless monitoringEnabled=true. Kubernetes objects go through
 // the default Kubernetes provider: the ambient kubeconfig, or `kubernetes:kubeconfig` / `kubernetes:context` in the
 // stack's config (infra/README.md, "Monitoring").
@@ -35,7 +35,9 @@ const monitoring = settings.enabled
       ...(settings.externalGrafana ? { externalGrafana: settings.externalGrafana } : {}),
       namespace: settings.namespace,
       ...(settings.chartVersion ? { chartVersion: settings.chartVersion } : {}),
-      // settings.alertReceivers is not passed: MonitoringStack has no Alertmanager receiver configuration yet.
+      // The receivers of monitoring/alertmanager.yml that have a URL here (alertWebhookUrl / alertOncallUrl); the
+      // others are null receivers, which config.ts and the component both warn about.
+      alertReceivers: settings.alertReceivers,
     })
   : undefined;
 

@@ -2,6 +2,7 @@
 // objects (PrometheusRule, ScrapeConfig, dashboard ConfigMap, exporter Deployment/Service/ServiceMonitor/Ingress).
 // Pure functions of their arguments (plus reading monitoring/alerts.yml through loadAlertRules()), so they are
 // tested without Pulumi, and the component (stack.ts) only wires them into resources.
+import { createHmac } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import { DASHBOARD_UID, dashboardJson } from "../../monitoring/dashboard/dashboard.ts";
 import { DEFAULT_TOKEN_HEADER } from "../../monitoring/log-drain-exporter/exporter.ts";
@@ -47,12 +48,18 @@ export const EXPORTER = {
   header: DEFAULT_TOKEN_HEADER,
   drainPath: "/drain",
   scrapeInterval: "15s",
+  /** Pod-template annotation holding tokenChecksum() of the drain token: a new token rolls the pods. */
+  tokenChecksumAnnotation: "checksum/log-drain-token",
 } as const;
 
 export interface StackValuesOptions {
   grafanaAdminSecret: string;
   /** Managed control planes (EKS, GKE, AKS, ...) hide etcd, controller-manager, scheduler and often kube-proxy. */
   managedCluster: boolean;
+  /** alertmanager.config: clusterAlertmanagerConfig(...).config (URLs, no tokens). */
+  alertmanagerConfig: Record<string, unknown>;
+  /** Secrets mounted into the Alertmanager pod at /etc/alertmanager/secrets/<name>/ (the receivers' tokens). */
+  alertmanagerSecrets: string[];
 }
 
 /**
@@ -62,7 +69,9 @@ export interface StackValuesOptions {
  *   operator pod would wait forever for the `-admission` Secret (prometheus-community/helm-charts #1438);
  * - Grafana's admin credentials from our Secret; dashboards from ConfigMaps labelled grafana_dashboard=1,
  *   foldered by their grafana_folder annotation, read-only in the UI;
- * - rule/monitor/scrape-config selectors left at "release: <release name>" (our objects carry that label).
+ * - rule/monitor/scrape-config selectors left at "release: <release name>" (our objects carry that label);
+ * - Alertmanager configured from monitoring/alertmanager.yml (infra/monitoring/alertmanager.ts), the receivers'
+ *   bearer tokens read from files of a mounted Secret.
  * No secret ever enters these values.
  */
 export function kubePrometheusStackValues(options: StackValuesOptions): Record<string, unknown> {
@@ -85,7 +94,11 @@ export function kubePrometheusStackValues(options: StackValuesOptions): Record<s
       },
     },
     alertmanager: {
-      alertmanagerSpec: { resources: { requests: { cpu: "50m", memory: "64Mi" } } },
+      config: options.alertmanagerConfig,
+      alertmanagerSpec: {
+        ...(options.alertmanagerSecrets.length > 0 ? { secrets: [...options.alertmanagerSecrets] } : {}),
+        resources: { requests: { cpu: "50m", memory: "64Mi" } },
+      },
     },
     grafana: {
       fullnameOverride: `${FULLNAME}-grafana`,
@@ -150,9 +163,21 @@ export function supabaseScrapeConfigSpec(projectRef: string, secretName: string)
 
 export const EXPORTER_LABELS = { "app.kubernetes.io/name": EXPORTER.name, "app.kubernetes.io/part-of": "love-backend" } as const;
 
+/**
+ * The exporter's pod-template checksum of its token: HMAC-SHA256 keyed with a random key kept (secret) in state, so
+ * the annotation changes exactly when the token (or the key) changes and cannot be brute-forced back into a weak
+ * token by anyone who can read Deployments or the plaintext parts of the state. Never contains the token.
+ */
+export function tokenChecksum(key: string, token: string): string {
+  if (!key) throw new Error("tokenChecksum needs a key");
+  return `hmac-sha256:${createHmac("sha256", key).update(token, "utf8").digest("hex")}`;
+}
+
 export interface ExporterDeploymentOptions {
   image: string;
   tokenSecret: string;
+  /** tokenChecksum() of the token in tokenSecret: a pod-template annotation, so a new token restarts the pod. */
+  tokenChecksum: string;
   /** JSON {"<function_id>": "<slug>"} or undefined. */
   functionNames?: string;
 }
@@ -170,7 +195,10 @@ export function exporterDeploymentSpec(options: ExporterDeploymentOptions): k8s.
     replicas: 1,
     selector: { matchLabels: { ...EXPORTER_LABELS } },
     template: {
-      metadata: { labels: { ...EXPORTER_LABELS } },
+      metadata: {
+        labels: { ...EXPORTER_LABELS },
+        annotations: { [EXPORTER.tokenChecksumAnnotation]: options.tokenChecksum },
+      },
       spec: {
         automountServiceAccountToken: false,
         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },

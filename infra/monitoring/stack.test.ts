@@ -1,19 +1,29 @@
 // MonitoringStack under Pulumi mocks: every resource the component registers is recorded with its inputs (and
 // the order in which registrations start and finish, which is how dependsOn shows under mocks), then each piece
-// is checked against the repository's sources of truth: monitoring/alerts.yml, monitoring/grafana-dashboard.json.
+// is checked against the repository's sources of truth: monitoring/alerts.yml, monitoring/grafana-dashboard.json,
+// monitoring/alertmanager.yml.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { DASHBOARD_UID } from "../../monitoring/dashboard/dashboard.ts";
 import { ALERTS_FILE, HIGH_5XX_ALERT, findAlert, parseAlertRules } from "../../monitoring/rules.ts";
+import {
+  ALERTMANAGER_FILE,
+  ALERTMANAGER_SECRETS_DIR,
+  CHART_INHIBIT_RULES,
+  clusterAlertmanagerConfig,
+  type AlertmanagerFile,
+} from "./alertmanager.ts";
 import {
   EXPORTER,
   KUBE_PROMETHEUS_STACK_VERSION,
   OPERATOR_CRDS_VERSION,
   RELEASE_NAME,
   kubePrometheusStackValues,
+  tokenChecksum,
 } from "./manifests.ts";
 import { MonitoringStack } from "./stack.ts";
 
@@ -23,6 +33,16 @@ const METRICS_KEY = "sb_secret_metrics-key-for-tests";
 const EXPORTER_TOKEN = "drain-token-for-tests";
 const GRAFANA_AUTH = "glsa_external-grafana-token";
 const IMAGE = "ghcr.io/example/love-log-drain-exporter@sha256:0123456789abcdef";
+const WEBHOOK_URL = "https://release.example.org/alerts/webhook";
+const WEBHOOK_TOKEN = "webhook-bearer-token-for-tests";
+const ONCALL_URL = "https://oncall.example.org/integrations/v1/alertmanager/abc/";
+const ONCALL_TOKEN = "oncall-bearer-token-for-tests";
+const ALERTMANAGER_YML = parse(readFileSync(ALERTMANAGER_FILE, "utf8")) as AlertmanagerFile;
+/** The routes the component puts before the file's: the chart's helper alerts to the null receiver. */
+const NULL_ROUTES = [
+  { receiver: "null", matchers: ['alertname="Watchdog"'] },
+  { receiver: "null", matchers: ['alertname="InfoInhibitor"'] },
+];
 
 interface Recorded {
   type: string;
@@ -35,7 +55,7 @@ interface Recorded {
 
 const recorded: Recorded[] = [];
 let clock = 0;
-const SLOW = new Set(["main-crds", "main-kube-prometheus-stack", "main-grafana-admin"]);
+const SLOW = new Set(["main-crds", "main-kube-prometheus-stack", "main-grafana-admin", "main-alert-receivers"]);
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
@@ -80,6 +100,7 @@ async function settled(stack: MonitoringStack): Promise<void> {
     stack.supabaseScrape,
     stack.supabaseCredentials,
     stack.grafanaAdmin,
+    ...(stack.alertReceiverTokens ? [stack.alertReceiverTokens] : []),
     stack.exporter.secret,
     stack.exporter.deployment,
     stack.exporter.service,
@@ -99,14 +120,40 @@ const byName = (name: string): Recorded => {
 const ofKind = (kind: string, prefix: string): Recorded[] =>
   recorded.filter((entry) => entry.name.startsWith(prefix) && (entry.inputs.kind === kind || entry.type.endsWith(`:${kind}`)));
 
+/** Constructs a component and waits for it, returning what pulumi.log.warn printed meanwhile (no engine under mocks). */
+async function constructed(make: () => MonitoringStack): Promise<{ stack: MonitoringStack; warnings: string[] }> {
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  try {
+    const stack = make();
+    await settled(stack);
+    return { stack, warnings: warn.mock.calls.map((call) => String(call[0])) };
+  } finally {
+    warn.mockRestore();
+  }
+}
+
+/** The chart values' Alertmanager section of a component's kube-prometheus-stack. */
+const alertmanagerValues = (prefix: string): { config: AlertmanagerFile; alertmanagerSpec: Record<string, unknown> } =>
+  byName(`${prefix}-kube-prometheus-stack`).inputs.values.alertmanager;
+
+/** The file's route tree, with the null routes the component adds first. */
+function expectFileRouting(config: AlertmanagerFile): void {
+  const { routes, ...root } = config.route;
+  const { routes: fileRoutes, ...fileRoot } = ALERTMANAGER_YML.route;
+  expect(root).toEqual(fileRoot);
+  expect(routes).toEqual([...NULL_ROUTES, ...(fileRoutes ?? [])]);
+  expect(config.global).toEqual(ALERTMANAGER_YML.global);
+}
+
 const isSecretInput = (value: unknown): boolean => pulumi.runtime.isRpcSecret(value);
 const plain = <T>(value: T): T => (pulumi.runtime.isRpcSecret(value) ? (pulumi.runtime.unwrapRpcSecret(value) as T) : value);
 
 describe("MonitoringStack (Pulumi mocks)", () => {
   let stack: MonitoringStack;
+  let warnings: string[];
 
   beforeAll(async () => {
-    stack = new MonitoringStack("main", {
+    ({ stack, warnings } = await constructed(() => new MonitoringStack("main", {
       supabaseProjectRef: REF,
       supabaseMetricsKey: METRICS_KEY,
       exporterImage: IMAGE,
@@ -117,8 +164,9 @@ describe("MonitoringStack (Pulumi mocks)", () => {
       exporterTlsSecretName: "drain-tls",
       externalGrafana: { url: "https://grafana.example.org", auth: GRAFANA_AUTH },
       namespace: "observability",
-    });
-    await settled(stack);
+      // One token a plain string, one already a secret: both must end up secret, in the Secret only.
+      alertReceivers: { webhook: { url: WEBHOOK_URL, token: WEBHOOK_TOKEN }, oncall: { url: ONCALL_URL, token: pulumi.secret(ONCALL_TOKEN) } },
+    })));
   });
 
   it("installs the operator CRDs from their own pinned chart", () => {
@@ -242,7 +290,15 @@ describe("MonitoringStack (Pulumi mocks)", () => {
   });
 
   it("keeps every secret value inside Secrets: not in chart values, CRs, the Deployment or any other input", async () => {
-    const secretValues = [METRICS_KEY, EXPORTER_TOKEN, GRAFANA_AUTH, "generated-main-grafana-admin"];
+    const secretValues = [
+      METRICS_KEY,
+      EXPORTER_TOKEN,
+      GRAFANA_AUTH,
+      WEBHOOK_TOKEN,
+      ONCALL_TOKEN,
+      "generated-main-grafana-admin",
+      "generated-main-exporter-checksum-key",
+    ];
     for (const entry of recorded) {
       if (entry.type === "kubernetes:core/v1:Secret" || entry.type.startsWith("random:")) continue;
       const text = JSON.stringify(entry.inputs, (_key, value: unknown) => (isSecretInput(value) ? "[secret]" : value));
@@ -304,6 +360,67 @@ describe("MonitoringStack (Pulumi mocks)", () => {
     expect(await promiseOf(stack.logDrainToken)).toBe(EXPORTER_TOKEN);
   });
 
+  it("configures Alertmanager with the route tree of monitoring/alertmanager.yml, Watchdog and InfoInhibitor to null", () => {
+    const { config } = alertmanagerValues("main");
+    expectFileRouting(config);
+    expect(config.inhibit_rules).toEqual(CHART_INHIBIT_RULES);
+    expect(warnings.filter((line) => line.includes("Alertmanager"))).toEqual([]);
+  });
+
+  it("sends to the configured URLs, reading each bearer token from the mounted receivers' Secret", () => {
+    const { config, alertmanagerSpec } = alertmanagerValues("main");
+    const secret = byName("main-alert-receivers");
+    const secretName = secret.inputs.metadata.name as string;
+    expect(alertmanagerSpec.secrets).toEqual([secretName]);
+    // The file's receivers, with only the URL and the credentials_file replaced; plus the null receiver.
+    const urls: Record<string, string> = { webhook: WEBHOOK_URL, oncall: ONCALL_URL };
+    const expected = ALERTMANAGER_YML.receivers.map((receiver) => ({
+      ...receiver,
+      webhook_configs: receiver.webhook_configs?.map((hook) => ({
+        ...hook,
+        url: urls[receiver.name],
+        http_config: {
+          authorization: { type: "Bearer", credentials_file: `${ALERTMANAGER_SECRETS_DIR}/${secretName}/${receiver.name}-token` },
+        },
+      })),
+    }));
+    expect(config.receivers).toEqual([{ name: "null" }, ...expected]);
+    expect(config.receivers.find((r) => r.name === "webhook")?.webhook_configs?.[0]?.url).toBe(WEBHOOK_URL);
+    expect(config.receivers.find((r) => r.name === "oncall")?.webhook_configs?.[0]?.url).toBe(ONCALL_URL);
+    // Every credentials_file is a key of that Secret, under the directory the operator mounts it at.
+    const keys = Object.keys(plain(secret.inputs.stringData) as Record<string, string>);
+    for (const receiver of config.receivers.filter((r) => r.name !== "null")) {
+      const file = receiver.webhook_configs?.[0]?.http_config?.authorization?.credentials_file as string;
+      expect(path.posix.dirname(file), receiver.name).toBe(`/etc/alertmanager/secrets/${secretName}`);
+      expect(keys, receiver.name).toContain(path.posix.basename(file));
+    }
+  });
+
+  it("keeps the receivers' tokens in a Kubernetes Secret that is a Pulumi secret, created before the chart", () => {
+    const secret = byName("main-alert-receivers");
+    expect(secret.type).toBe("kubernetes:core/v1:Secret");
+    expect(secret.inputs.metadata).toMatchObject({ namespace: "observability" });
+    expect(isSecretInput(secret.inputs.stringData)).toBe(true);
+    expect(plain(secret.inputs.stringData)).toEqual({ "webhook-token": WEBHOOK_TOKEN, "oncall-token": ONCALL_TOKEN });
+    // Alertmanager's pod mounts it, so the chart may only register once it exists.
+    expect(byName("main-kube-prometheus-stack").started).toBeGreaterThan(secret.finished);
+    const values = JSON.stringify(byName("main-kube-prometheus-stack").inputs.values);
+    for (const token of [WEBHOOK_TOKEN, ONCALL_TOKEN]) expect(values).not.toContain(token);
+  });
+
+  it("annotates the exporter's pod template with a keyed checksum of the token, never the token, readable in diffs", () => {
+    const [deployment] = ofKind("Deployment", "main-exporter");
+    expect(isSecretInput(deployment?.inputs.spec)).toBe(false);
+    const annotations = deployment?.inputs.spec.template.metadata.annotations as Record<string, string>;
+    expect(annotations).toEqual({
+      [EXPORTER.tokenChecksumAnnotation]: tokenChecksum("generated-main-exporter-checksum-key", EXPORTER_TOKEN),
+    });
+    expect(annotations[EXPORTER.tokenChecksumAnnotation]).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(JSON.stringify(deployment?.inputs)).not.toContain(EXPORTER_TOKEN);
+    const key = recorded.find((entry) => entry.type === "random:index/randomPassword:RandomPassword" && entry.name === "main-exporter-checksum-key");
+    expect(key?.inputs.length).toBeGreaterThanOrEqual(32);
+  });
+
   it("exposes the in-cluster URLs of Prometheus, Alertmanager and Grafana", async () => {
     expect(await promiseOf(stack.prometheusUrl)).toBe("http://love-monitoring-prometheus.observability.svc:9090");
     expect(await promiseOf(stack.alertmanagerUrl)).toBe("http://love-monitoring-alertmanager.observability.svc:9093");
@@ -313,14 +430,35 @@ describe("MonitoringStack (Pulumi mocks)", () => {
 
 describe("MonitoringStack with the defaults", () => {
   let stack: MonitoringStack;
+  let warnings: string[];
 
   beforeAll(async () => {
-    stack = new MonitoringStack("mini", {
-      supabaseProjectRef: REF,
-      supabaseMetricsKey: pulumi.secret(METRICS_KEY),
-      exporterImage: IMAGE,
+    ({ stack, warnings } = await constructed(
+      () =>
+        new MonitoringStack("mini", {
+          supabaseProjectRef: REF,
+          supabaseMetricsKey: pulumi.secret(METRICS_KEY),
+          exporterImage: IMAGE,
+        }),
+    ));
+  });
+
+  it("without receiver URLs keeps the routing with null receivers only, mounts no Secret, and warns that alerts go nowhere", () => {
+    const { config, alertmanagerSpec } = alertmanagerValues("mini");
+    expectFileRouting(config);
+    expect(config.receivers).toEqual([{ name: "null" }, { name: "webhook" }, { name: "oncall" }]);
+    expect(alertmanagerSpec).not.toHaveProperty("secrets");
+    expect(recorded.filter((entry) => entry.name === "mini-alert-receivers")).toEqual([]);
+    expect(stack.alertReceiverTokens).toBeUndefined();
+    expect(stack.unconfiguredReceivers).toEqual(["webhook", "oncall"]);
+    expect(warnings).toEqual([expect.stringMatching(/^warning: .*Alertmanager has no receiver URL.*High5xxErrorRate and every other alert go nowhere/)]);
+  });
+
+  it("checksums the generated drain token too", () => {
+    const [deployment] = ofKind("Deployment", "mini-exporter");
+    expect(deployment?.inputs.spec.template.metadata.annotations).toEqual({
+      [EXPORTER.tokenChecksumAnnotation]: tokenChecksum("generated-mini-exporter-checksum-key", "generated-mini-log-drain-token"),
     });
-    await settled(stack);
   });
 
   it("generates the drain token when none is given, and creates no Grafana API objects and no Ingress", async () => {
@@ -343,10 +481,73 @@ describe("MonitoringStack with the defaults", () => {
   });
 });
 
+describe("MonitoringStack with only the webhook receiver", () => {
+  let warnings: string[];
+
+  beforeAll(async () => {
+    ({ warnings } = await constructed(
+      () =>
+        new MonitoringStack("half", {
+          supabaseProjectRef: REF,
+          supabaseMetricsKey: METRICS_KEY,
+          exporterImage: IMAGE,
+          alertReceivers: { webhook: { url: WEBHOOK_URL, token: WEBHOOK_TOKEN } },
+        }),
+    ));
+  });
+
+  it("configures the webhook, leaves oncall a null receiver, stores only the webhook's token, and names oncall in a warning", () => {
+    const { config } = alertmanagerValues("half");
+    expectFileRouting(config);
+    expect(config.receivers.map((r) => [r.name, r.webhook_configs?.[0]?.url])).toEqual([
+      ["null", undefined],
+      ["webhook", WEBHOOK_URL],
+      ["oncall", undefined],
+    ]);
+    expect(plain(byName("half-alert-receivers").inputs.stringData)).toEqual({ "webhook-token": WEBHOOK_TOKEN });
+    expect(warnings).toEqual([expect.stringContaining("Alertmanager receiver oncall has no URL: alerts routed there go nowhere")]);
+  });
+});
+
+describe("tokenChecksum", () => {
+  const KEY = "k".repeat(32);
+
+  it("changes when the token changes, and only then", () => {
+    expect(tokenChecksum(KEY, "token-one")).not.toBe(tokenChecksum(KEY, "token-two"));
+    expect(tokenChecksum(KEY, "token-one")).toBe(tokenChecksum(KEY, "token-one"));
+    expect(tokenChecksum(KEY, "token-one")).not.toBe(tokenChecksum("another-key-of-32-characters-xxx", "token-one"));
+  });
+
+  it("never contains the token and is not its plain SHA-256 (a weak token cannot be looked up)", async () => {
+    const { createHash } = await import("node:crypto");
+    // Tokens with characters outside [0-9a-f]: a hex digest can contain a short hex string by chance.
+    for (const token of ["password", "hunter2-hunter2", "x".repeat(48), "drain-token-for-tests"]) {
+      const checksum = tokenChecksum(KEY, token);
+      expect(checksum).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+      expect(checksum).not.toContain(token);
+      expect(checksum).not.toContain(createHash("sha256").update(token).digest("hex"));
+    }
+    expect(() => tokenChecksum("", "token")).toThrow(/needs a key/);
+  });
+});
+
 describe("kubePrometheusStackValues", () => {
+  const alertmanager = clusterAlertmanagerConfig({ urls: {} });
+  const base = { grafanaAdminSecret: "s", alertmanagerConfig: alertmanager.config, alertmanagerSecrets: [] };
+
+  it("mounts the receivers' Secret into Alertmanager only when there is one", () => {
+    const without = kubePrometheusStackValues({ ...base, managedCluster: true }) as { alertmanager: { config: unknown; alertmanagerSpec: object } };
+    expect(without.alertmanager.config).toEqual(alertmanager.config);
+    expect(without.alertmanager.alertmanagerSpec).not.toHaveProperty("secrets");
+    const withSecret = kubePrometheusStackValues({ ...base, managedCluster: true, alertmanagerSecrets: ["tokens"] }) as {
+      alertmanager: { alertmanagerSpec: { secrets: string[] } };
+    };
+    expect(withSecret.alertmanager.alertmanagerSpec.secrets).toEqual(["tokens"]);
+  });
+
   it("scrapes the control plane only on self-managed clusters", () => {
-    const managed = kubePrometheusStackValues({ grafanaAdminSecret: "s", managedCluster: true });
-    const selfManaged = kubePrometheusStackValues({ grafanaAdminSecret: "s", managedCluster: false });
+    const managed = kubePrometheusStackValues({ ...base, managedCluster: true });
+    const selfManaged = kubePrometheusStackValues({ ...base, managedCluster: false });
     for (const key of ["kubeEtcd", "kubeControllerManager", "kubeScheduler", "kubeProxy"]) {
       expect(managed[key], key).toEqual({ enabled: false });
       expect(selfManaged[key], key).toEqual({ enabled: true });

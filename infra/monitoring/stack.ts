@@ -2,18 +2,21 @@
 //   1. namespace
 //   2. prometheus-operator-crds (helm.v4.Chart): the CRDs as ordinary resources, so they are applied with
 //      server-side apply (the largest exceed the client-side annotation limit) and upgraded with the chart
-//   3. kube-prometheus-stack (helm.v4.Chart, skipCrds + crds.enabled=false), after 2 and after Grafana's admin
-//      Secret (password from @pulumi/random)
+//   3. kube-prometheus-stack (helm.v4.Chart, skipCrds + crds.enabled=false), after 2, after Grafana's admin
+//      Secret (password from @pulumi/random) and after the Alertmanager receivers' token Secret; its Alertmanager
+//      routes as monitoring/alertmanager.yml does, to the stack's receiver URLs (infra/monitoring/alertmanager.ts)
 //   4. our objects, after 3: the PrometheusRule generated from monitoring/alerts.yml, the dashboard ConfigMap for
 //      Grafana's sidecar (and a grafana.oss.Dashboard when an external Grafana is given), the Supabase
 //      ScrapeConfig with its basic-auth Secret, and the log-drain exporter (Secret, Deployment, Service,
-//      ServiceMonitor, optional Ingress).
+//      ServiceMonitor, optional Ingress); its pod template carries a keyed checksum of the drain token, so a new
+//      token restarts it.
 // Secrets only ever live in Kubernetes Secrets (and Pulumi's encrypted state), never in chart values.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import { DASHBOARD_TITLE, DASHBOARD_UID, dashboardJson } from "../../monitoring/dashboard/dashboard.ts";
+import { ALERT_RECEIVERS_SECRET, type AlertReceiverName, clusterAlertmanagerConfig } from "./alertmanager.ts";
 import {
   CHART_REPO,
   DEFAULT_NAMESPACE,
@@ -37,7 +40,16 @@ import {
   prometheusRuleSpec,
   serviceUrls,
   supabaseScrapeConfigSpec,
+  tokenChecksum,
 } from "./manifests.ts";
+
+/** Where one receiver of monitoring/alertmanager.yml sends its alerts in this stack. */
+export interface AlertReceiverTarget {
+  /** The receiver's https URL (plain: it lands in the chart values). */
+  url: string;
+  /** Its bearer token; made a secret here and only ever stored in the receivers' Kubernetes Secret. */
+  token: pulumi.Input<string>;
+}
 
 export interface MonitoringStackArgs {
   /** The Supabase project ref (`<ref>.supabase.co`). */
@@ -75,6 +87,14 @@ export interface MonitoringStackArgs {
   managedCluster?: boolean;
   /** The rule file to deploy; default monitoring/alerts.yml. */
   rulesFile?: string;
+  /**
+   * URL and bearer token per receiver of monitoring/alertmanager.yml (`webhook`: every alert, the release tool's
+   * rollback receiver; `oncall`: critical alerts). A receiver left out has no integration: its alerts go nowhere,
+   * and the component warns.
+   */
+  alertReceivers?: Partial<Record<AlertReceiverName, AlertReceiverTarget>>;
+  /** The Alertmanager routing file; default monitoring/alertmanager.yml. */
+  alertmanagerFile?: string;
 }
 
 export class MonitoringStack extends pulumi.ComponentResource {
@@ -101,6 +121,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
   readonly supabaseScrape: k8s.apiextensions.CustomResource;
   readonly supabaseCredentials: k8s.core.v1.Secret;
   readonly grafanaAdmin: k8s.core.v1.Secret;
+  /** The receivers' bearer tokens, mounted into Alertmanager; undefined when no receiver has a URL. */
+  readonly alertReceiverTokens: k8s.core.v1.Secret | undefined;
+  /** Receivers of monitoring/alertmanager.yml that have no URL in this stack (their alerts go nowhere). */
+  readonly unconfiguredReceivers: string[];
   readonly exporter: {
     secret: k8s.core.v1.Secret;
     deployment: k8s.apps.v1.Deployment;
@@ -154,6 +178,42 @@ export class MonitoringStack extends pulumi.ComponentResource {
       },
       parent,
     );
+    // The Alertmanager: the routing of monitoring/alertmanager.yml, the stack's URLs, tokens from a mounted Secret.
+    const receivers = Object.entries(args.alertReceivers ?? {}).filter(
+      (entry): entry is [AlertReceiverName, AlertReceiverTarget] => entry[1] !== undefined,
+    );
+    const alertmanager = clusterAlertmanagerConfig({
+      urls: Object.fromEntries(receivers.map(([receiver, target]) => [receiver, target.url])),
+      secretName: ALERT_RECEIVERS_SECRET,
+      ...(args.alertmanagerFile ? { file: args.alertmanagerFile } : {}),
+    });
+    this.unconfiguredReceivers = alertmanager.unconfigured;
+    this.alertReceiverTokens =
+      receivers.length === 0
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-alert-receivers`,
+            {
+              metadata: meta(ALERT_RECEIVERS_SECRET),
+              type: "Opaque",
+              stringData: Object.fromEntries(
+                receivers.map(([receiver, target]) => [alertmanager.secretKeys[receiver] as string, pulumi.secret(target.token)]),
+              ),
+            },
+            parent,
+          );
+    if (alertmanager.unconfigured.length > 0) {
+      const all = receivers.length === 0;
+      void pulumi.log.warn(
+        all
+          ? `Alertmanager has no receiver URL (${alertmanager.unconfigured.join(", ")} are null receivers): ` +
+              `High5xxErrorRate and every other alert go nowhere, neither to the release tool's rollback receiver nor to on-call`
+          : `Alertmanager receiver${alertmanager.unconfigured.length === 1 ? "" : "s"} ${alertmanager.unconfigured.join(", ")} ` +
+              `${alertmanager.unconfigured.length === 1 ? "has" : "have"} no URL: alerts routed there go nowhere`,
+        this,
+      );
+    }
+
     this.chart = new k8s.helm.v4.Chart(
       `${name}-kube-prometheus-stack`,
       {
@@ -166,9 +226,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
         values: kubePrometheusStackValues({
           grafanaAdminSecret: grafanaAdminSecretName,
           managedCluster: args.managedCluster ?? true,
+          alertmanagerConfig: alertmanager.config,
+          alertmanagerSecrets: this.alertReceiverTokens ? [ALERT_RECEIVERS_SECRET] : [],
         }),
       },
-      { ...parent, dependsOn: [this.crds, this.grafanaAdmin] },
+      // The Alertmanager pod cannot start before the Secret it mounts exists.
+      { ...parent, dependsOn: [this.crds, this.grafanaAdmin, ...(this.alertReceiverTokens ? [this.alertReceiverTokens] : [])] },
     );
     const afterStack = { ...parent, dependsOn: [this.crds, this.chart] };
 
@@ -251,15 +314,24 @@ export class MonitoringStack extends pulumi.ComponentResource {
       args.functionIds === undefined
         ? pulumi.output(undefined)
         : pulumi.output(args.functionIds).apply((ids) => JSON.stringify(Object.fromEntries(Object.entries(ids).map(([slug, id]) => [id, slug]))));
+    // The token reaches the pod as an environment variable, which a changed Secret does not update: the pod template
+    // carries a keyed checksum of the token, so a new token rolls the Deployment. The checksum is an HMAC under a
+    // random key kept secret in state; it reveals nothing about the token, so it is unsecreted and the Deployment's
+    // spec stays readable in diffs.
+    const checksumKey = new random.RandomPassword(`${name}-exporter-checksum-key`, { length: 32, special: false }, parent);
+    const checksum = pulumi.unsecret(pulumi.all([checksumKey.result, token]).apply(([key, value]) => tokenChecksum(key, value)));
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-exporter`,
       {
         metadata: meta(EXPORTER.name, { labels: { ...EXPORTER_LABELS } }),
-        spec: pulumi
-          .all([args.exporterImage, functionNames])
-          .apply(([image, names]) =>
-            exporterDeploymentSpec({ image, tokenSecret: `${EXPORTER.name}-token`, ...(names !== undefined ? { functionNames: names } : {}) }),
-          ),
+        spec: pulumi.all([args.exporterImage, functionNames, checksum]).apply(([image, names, tokenHash]) =>
+          exporterDeploymentSpec({
+            image,
+            tokenSecret: `${EXPORTER.name}-token`,
+            tokenChecksum: tokenHash,
+            ...(names !== undefined ? { functionNames: names } : {}),
+          }),
+        ),
       },
       { ...parent, dependsOn: [exporterSecret] },
     );

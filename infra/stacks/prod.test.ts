@@ -12,7 +12,8 @@ import {
 } from "./stack-assertions.ts";
 
 // What a person sets before the first up (Pulumi.prod.yaml's header): the exporter image (pinned by digest, which
-// prod requires), where the drain is published, an external Grafana, and the secrets, including a chosen drain token.
+// prod requires), where the drain is published, an external Grafana, both Alertmanager receivers, and the secrets,
+// including a chosen drain token and the receivers' bearer tokens.
 const EXPORTER_IMAGE = `registry.example.org:5000/love/love-log-drain-exporter:1.4.0@sha256:${"0f".repeat(32)}`;
 const MONITORING = {
   logDrainExporterImage: EXPORTER_IMAGE,
@@ -20,6 +21,8 @@ const MONITORING = {
   logDrainIngressClass: "nginx",
   logDrainTlsSecret: "drain-mmc-mms-com-tls",
   grafanaUrl: "https://love.grafana.net",
+  alertWebhookUrl: "https://release.mmc-mms.com/alerts/webhook",
+  alertOncallUrl: "https://oncall.example.org/integrations/v1/alertmanager/love-prod/",
 };
 
 const SECRETS = {
@@ -32,6 +35,8 @@ const SECRETS = {
   supabaseMetricsKey: "sb_secret_prod-metrics-key",
   logDrainToken: "prod-log-drain-token-0123456789abcdef",
   grafanaAuth: "glsa_prod-grafana-service-account-token",
+  alertWebhookToken: "prod-alert-webhook-bearer-token",
+  alertOncallToken: "prod-alert-oncall-bearer-token",
 };
 
 let run: ProgramRun;
@@ -84,6 +89,14 @@ describe("prod stack", () => {
       logDrainToken: SECRETS.logDrainToken,
       ingress: { host: MONITORING.logDrainHost, className: MONITORING.logDrainIngressClass, tlsSecretName: MONITORING.logDrainTlsSecret },
       externalGrafana: { url: MONITORING.grafanaUrl, auth: SECRETS.grafanaAuth },
+      alertReceivers: {
+        webhook: { url: MONITORING.alertWebhookUrl, token: SECRETS.alertWebhookToken },
+        oncall: { url: MONITORING.alertOncallUrl, token: SECRETS.alertOncallToken },
+      },
     });
+  });
+
+  it("sends alerts to both receivers, so nothing warns that alerts go nowhere", () => {
+    expect(run.warnings).toEqual([]);
   });
 });

@@ -3,7 +3,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "vitest";
 import { parse } from "yaml";
-import { KUBE_PROMETHEUS_STACK_VERSION, OPERATOR_CRDS_VERSION, RELEASE_NAME, serviceUrls } from "../monitoring/index.ts";
+import {
+  ALERTMANAGER_SECRETS_DIR,
+  EXPORTER,
+  KUBE_PROMETHEUS_STACK_VERSION,
+  OPERATOR_CRDS_VERSION,
+  RELEASE_NAME,
+  serviceUrls,
+  tokenChecksum,
+} from "../monitoring/index.ts";
 import {
   generatedPassword,
   isSecret,
@@ -121,6 +129,14 @@ export interface MonitoringExpectation {
   ingress?: { host: string; className?: string; tlsSecretName?: string };
   /** grafanaUrl + grafanaAuth; undefined when there is no external Grafana. */
   externalGrafana?: { url: string; auth: string };
+  /** alertWebhookUrl/-Token and alertOncallUrl/-Token as set; a receiver left out must be a null receiver. */
+  alertReceivers?: { webhook?: { url: string; token: string }; oncall?: { url: string; token: string } };
+}
+
+interface AlertmanagerYml {
+  global?: unknown;
+  route: { routes?: unknown[]; [key: string]: unknown };
+  receivers: { name: string; webhook_configs?: { url: string; http_config?: { authorization?: { credentials_file?: string } } }[] }[];
 }
 
 /**
@@ -148,6 +164,52 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
     namespace: expected.namespace,
     skipCrds: true,
   });
+
+  // Alertmanager: the routing of monitoring/alertmanager.yml (plus the chart's helper alerts to null), the stack's
+  // receiver URLs, each token only in the mounted Secret.
+  const values = stack.inputs["values"] as { alertmanager: { config: AlertmanagerYml; alertmanagerSpec: { secrets?: string[] } } };
+  const amFile = parse(readFileSync(path.join(REPO_ROOT, "monitoring/alertmanager.yml"), "utf8")) as AlertmanagerYml;
+  const amConfig = values.alertmanager.config;
+  const { routes, ...root } = amConfig.route;
+  const { routes: fileRoutes, ...fileRoot } = amFile.route;
+  expect(root).toEqual(fileRoot);
+  expect(routes).toEqual([
+    { receiver: "null", matchers: ['alertname="Watchdog"'] },
+    { receiver: "null", matchers: ['alertname="InfoInhibitor"'] },
+    ...(fileRoutes ?? []),
+  ]);
+  expect(amConfig.global).toEqual(amFile.global);
+  expect(amConfig.receivers.map((r) => r.name)).toEqual(["null", ...amFile.receivers.map((r) => r.name)]);
+  const receivers = expected.alertReceivers ?? {};
+  const configured = Object.entries(receivers).filter((entry): entry is [string, { url: string; token: string }] => entry[1] !== undefined);
+  const receiverSecrets = run.registrations.filter((r) => r.type === K8S.secret && r.name === "monitoring-alert-receivers");
+  if (configured.length > 0) {
+    expect(receiverSecrets).toHaveLength(1);
+    const secretName = (receiverSecrets[0]?.inputs["metadata"] as { name: string; namespace: string }).name;
+    expect(receiverSecrets[0]?.inputs["metadata"]).toMatchObject({ namespace: expected.namespace });
+    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([secretName]);
+    expect(secretValue(receiverSecrets[0]?.inputs["stringData"])).toEqual(
+      Object.fromEntries(configured.map(([name, target]) => [`${name}-token`, target.token])),
+    );
+    expect(
+      stack.dependencies.some((urn) => urn.endsWith("::monitoring-alert-receivers")),
+      "the chart waits for the Secret its Alertmanager mounts",
+    ).toBe(true);
+  } else {
+    expect(receiverSecrets).toEqual([]);
+    expect(values.alertmanager.alertmanagerSpec.secrets).toBeUndefined();
+  }
+  for (const receiver of amConfig.receivers.filter((r) => r.name !== "null")) {
+    const target = (receivers as Record<string, { url: string } | undefined>)[receiver.name];
+    if (!target) {
+      expect(receiver, `${receiver.name} has no URL here: a null receiver`).toEqual({ name: receiver.name });
+      continue;
+    }
+    expect(receiver.webhook_configs?.map((hook) => hook.url)).toEqual([target.url]);
+    expect(receiver.webhook_configs?.[0]?.http_config?.authorization?.credentials_file).toBe(
+      `${ALERTMANAGER_SECRETS_DIR}/${(receiverSecrets[0]?.inputs["metadata"] as { name: string }).name}/${receiver.name}-token`,
+    );
+  }
 
   // The rule and the dashboard, from the committed files.
   const rule = resource(run, K8S.prometheusRule, "monitoring-rules");
@@ -183,7 +245,15 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
   const token = expected.logDrainToken ?? generatedPassword("monitoring-log-drain-token");
   expect(secretValue(tokenSecret.inputs["stringData"])).toEqual({ token });
   const deployment = resource(run, K8S.deployment, "monitoring-exporter");
-  const spec = deployment.inputs["spec"] as { template: { spec: { containers: { image: string; env: { name: string; valueFrom?: unknown }[] }[] } } };
+  const spec = deployment.inputs["spec"] as {
+    template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string; env: { name: string; valueFrom?: unknown }[] }[] } };
+  };
+  // A new token rolls the pods: the pod template carries the token's keyed checksum, never the token.
+  expect(isSecret(spec), "the Deployment's spec stays readable").toBe(false);
+  expect(spec.template.metadata.annotations).toEqual({
+    [EXPORTER.tokenChecksumAnnotation]: tokenChecksum(generatedPassword("monitoring-exporter-checksum-key"), token),
+  });
+  expect(JSON.stringify(spec)).not.toContain(token);
   const [container] = spec.template.spec.containers;
   expect(container?.image).toBe(expected.image);
   expect(container?.env.find((e) => e.name === "LOG_DRAIN_TOKEN")?.valueFrom).toEqual({
@@ -238,7 +308,13 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
     [...SECRET_MONITORING_OUTPUTS].sort(),
   );
   const readableOutputs = JSON.stringify(Object.entries(run.outputs).filter(([name]) => !run.secretOutputs.includes(name)));
-  for (const value of [expected.metricsKey, token, generatedPassword("monitoring-grafana-admin"), expected.externalGrafana?.auth]) {
+  for (const value of [
+    expected.metricsKey,
+    token,
+    generatedPassword("monitoring-grafana-admin"),
+    expected.externalGrafana?.auth,
+    ...configured.map(([, target]) => target.token),
+  ]) {
     if (value !== undefined) expect(readableOutputs, "a secret value is readable in a plain stack output").not.toContain(value);
   }
 }

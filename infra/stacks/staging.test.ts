@@ -76,6 +76,14 @@ describe("staging stack", () => {
     });
   });
 
+  it("says, from the config and from the component, that without receiver URLs the cluster's alerts go nowhere", () => {
+    expect(run.warnings).toEqual([
+      expect.stringContaining('logDrainHost is not set on stack "staging"'),
+      expect.stringContaining('no Alertmanager receiver is configured on stack "staging"'),
+      expect.stringMatching(/^Alertmanager has no receiver URL \(webhook, oncall are null receivers\): High5xxErrorRate and every other alert go nowhere/),
+    ]);
+  });
+
   it("leaves monitoring out of Supabase's protection: the monitoring resources are not protected", () => {
     const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type === "love:monitoring:MonitoringStack");
     expect(monitoring.length).toBeGreaterThan(10);

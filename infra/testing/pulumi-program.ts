@@ -28,6 +28,8 @@ export interface ProgramRun {
   outputs: Record<string, unknown>;
   /** Names of the stack outputs that are Pulumi secrets (shown only with `pulumi stack output --show-secrets`). */
   secretOutputs: string[];
+  /** What the program logged with pulumi.log.warn (the config's warnings and the components'), in order. */
+  warnings: string[];
 }
 
 interface RegisterResourceRequest {
@@ -97,16 +99,28 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
     return register(request, callback);
   };
 
-  const program = (await import("../index.ts")) as Record<string, unknown>;
+  // Without an engine (as under mocks), pulumi.log.warn prints "warning: [runtime] <message>" with console.warn.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (line.startsWith(RUNTIME_WARNING)) warnings.push(line.slice(RUNTIME_WARNING.length));
+    else consoleWarn(...args);
+  };
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
-  for (const [name, value] of Object.entries(program)) {
-    if (pulumi.Output.isInstance(value)) {
-      if (await pulumi.isSecret(value)) secretOutputs.push(name);
-      outputs[name] = await promiseOf(value);
-    } else {
-      outputs[name] = value;
+  try {
+    const program = (await import("../index.ts")) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(program)) {
+      if (pulumi.Output.isInstance(value)) {
+        if (await pulumi.isSecret(value)) secretOutputs.push(name);
+        outputs[name] = await promiseOf(value);
+      } else {
+        outputs[name] = value;
+      }
     }
+  } finally {
+    console.warn = consoleWarn;
   }
   const registrations = requests.map((request) => ({
     type: request.getType(),
@@ -117,8 +131,10 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
     additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
     dependencies: request.getDependenciesList(),
   }));
-  return { registrations, outputs, secretOutputs };
+  return { registrations, outputs, secretOutputs, warnings };
 }
+
+const RUNTIME_WARNING = "warning: [runtime] ";
 
 /** What the providers compute, so that outputs derived from them resolve. */
 function computedOutputs(type: string, stack: string, name: string): Record<string, unknown> {
