@@ -2,13 +2,13 @@
 // (POST /admin/login is form-urlencoded from App.jsx, JSON from other clients), the idempotency key header,
 // and small query parsers. Like validation.ts, nothing here turns bad input into a 5xx.
 import { HttpError } from "./http.ts";
-import { type JsonObject, MAX_BODY_BYTES, readJsonObject } from "./validation.ts";
+import { type JsonObject, readBodyText, readJsonObject } from "./validation.ts";
 
 /** A form-urlencoded or JSON object body of at most 64 KiB (413 above). Form fields become strings. */
 export async function readFormOrJson(request: Request): Promise<JsonObject> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.includes("application/x-www-form-urlencoded")) {
-    const text = await readText(request);
+    const text = await readBodyText(request);
     const body: JsonObject = {};
     for (const [name, value] of new URLSearchParams(text)) {
       if (!(name in body)) body[name] = value;
@@ -17,36 +17,6 @@ export async function readFormOrJson(request: Request): Promise<JsonObject> {
   }
   if (type.includes("multipart/form-data")) throw new HttpError(415, "Send the form as application/x-www-form-urlencoded or JSON");
   return await readJsonObject(request);
-}
-
-async function readText(request: Request): Promise<string> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-function tooLarge(): HttpError {
-  return new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
 }
 
 const REQUEST_KEY = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -11,9 +11,7 @@ export type JsonObject = Record<string, unknown>;
  * not an object → 400 (the frontend always sends a JSON object, so only other clients ever see these).
  */
 export async function readJsonObject(request: Request, maxBytes = MAX_BODY_BYTES): Promise<JsonObject> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const text = await readLimited(request, maxBytes);
+  const text = await readBodyText(request, maxBytes);
   if (text.trim() === "") return {};
   let value: unknown;
   try {
@@ -25,7 +23,10 @@ export async function readJsonObject(request: Request, maxBytes = MAX_BODY_BYTES
   return value;
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
+/** The body as text, at most `maxBytes` (413 above, whether declared by Content-Length or streamed). */
+export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

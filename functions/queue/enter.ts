@@ -1,9 +1,10 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
-import { postFailure, postResponse } from "../_shared/outcomes.ts";
+import { postResponse } from "../_shared/outcomes.ts";
 import { enterQueue } from "../_shared/queue-repository.ts";
 import { afterQueueWrite } from "../_shared/queue-cache.ts";
-import { missingFields, parseClinic, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
+import { readJsonObject } from "../_shared/validation.ts";
+import { queueTarget } from "./target.ts";
 
 
 /**
@@ -12,13 +13,8 @@ import { missingFields, parseClinic, parseUserKey, pick, readJsonObject } from "
  */
 export async function queueEnter({ request }: RequestContext): Promise<Response> {
   const body = await readJsonObject(request);
-  const rawClinic = pick(body, "clinic", "clinicId");
-  const rawUser = pick(body, "user", "patientId");
-  const missing = missingFields({ clinic: rawClinic, user: rawUser });
-  if (missing.length > 0) return postFailure("MISSING_FIELDS", { missing_fields: missing });
-  const clinic = parseClinic(rawClinic);
-  if (clinic === null) return postFailure("INVALID_CLINIC");
-  const user = parseUserKey(rawUser);
-  if (user === null) return postFailure("INVALID_USER");
+  const target = queueTarget(body);
+  if (target instanceof Response) return target;
+  const { clinic, user } = target;
   return postResponse(await afterQueueWrite(await enterQueue(clinic, user, businessNow(request)), clinic));
 }
