@@ -12,7 +12,7 @@
 // Objects created in the same file are exempt (no earlier release knows them). The marker is a header comment:
 //   -- love:contract-step: <why no stable release uses what this removes>
 // Not linted: statements inside DO blocks and function bodies (EXECUTE '...'), policies, triggers, indexes, constraints.
-import { headerComments, splitMasked, splitTopLevel } from "./sql-text.ts";
+import { headerComments, splitMasked, splitTopLevel } from "../../supabase/sql-text.ts";
 import { isWidening, normalizeType } from "./types.ts";
 
 export const CONTRACT_MARKER = "love:contract-step";
