@@ -199,7 +199,8 @@ describe("admin endpoints require a valid admin token (S5)", () => {
 
     const variants: [string, { token?: string; cookie?: string }][] = [
       ["no token", {}],
-      ["the Supabase anon key", { token: (await sql`select 1`) && "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ" }],
+      // Shaped like the project's anon key (an HS256 JWT with role anon), built here rather than committed.
+      ["the Supabase anon key", { token: `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ role: "anon" })}.${Buffer.from("signature-signature").toString("base64url")}` }],
       ["garbage", { token: "not-a-token" }],
       ["love-api's unsigned admin_<id>_<ts>", { token: `admin_${session!.admin_id}_${Date.now()}` }],
       ["the old admin-<ts>-<rand>", { token: `admin-${Date.now()}-abc123` }],
