@@ -2,6 +2,7 @@
 // Defaults live in Pulumi.yaml; Pulumi.staging.yaml / Pulumi.prod.yaml override them; pr-<n> stacks run on the
 // defaults plus what CI passes. Secrets are read as Pulumi secrets and stay Outputs from here on.
 import * as pulumi from "@pulumi/pulumi";
+import { isValidUsername, passwordProblem, USERNAME_PATTERN } from "../functions/_shared/admin-accounts.ts";
 import { ALERT_RECEIVER_NAMES, type AlertReceiverName, isHttpsUrl } from "./monitoring/alertmanager.ts";
 import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
@@ -19,7 +20,17 @@ export interface SupabaseSettings {
   realtime: ConfigSettings;
   /** Environment of every edge function; values are secrets. */
   functionSecrets: pulumi.Output<Record<string, string>>;
+  /** The first admin (adminBootstrapUsername + adminBootstrapPassword); absent when neither key is set. */
+  adminBootstrap?: AdminBootstrapSettings;
   protect: boolean;
+}
+
+/** The first admin, created once by the AdminBootstrap resource after the migrations, never changed afterwards. */
+export interface AdminBootstrapSettings {
+  /** adminBootstrapUsername, matching the admins' USERNAME_PATTERN. */
+  username: string;
+  /** adminBootstrapPassword, a Pulumi secret that passed the admins' password policy. */
+  password: pulumi.Output<string>;
 }
 
 /**
@@ -86,6 +97,8 @@ export interface ConfigReader {
   getObject<T>(key: string): T | undefined;
   getSecret(key: string): pulumi.Output<string> | undefined;
   getSecretObject<T>(key: string): pulumi.Output<T> | undefined;
+  /** The plaintext of a secret key, only to validate it here: what leaves parseStackConfig is getSecret's Output. */
+  secretText(key: string): string | undefined;
   env(name: string): string | undefined;
 }
 
@@ -102,8 +115,6 @@ export class ConfigError extends Error {
 /** Function secret name ← config key. The names are what the edge functions read with requireEnv(). */
 export const FUNCTION_SECRET_KEYS: Readonly<Record<string, string>> = {
   CACHE_URL: "cacheUrl",
-  ADMIN_BOOTSTRAP_PASSWORD: "adminBootstrapPassword",
-  ADMIN_TOKEN_SECRET: "adminTokenSecret",
 };
 
 const REGIONS = [
@@ -300,6 +311,7 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
   const realtime: ConfigSettings = { private_only: flag("realtimePrivateOnly", true) };
 
   const functionSecrets = readFunctionSecrets(config);
+  const adminBootstrap = readAdminBootstrap(stack, config, problems, text, setHint);
   const readyTimeoutMinutes = number("supabaseReadyTimeoutMinutes", 15, 1, 120);
 
   // alertReceivers (a list of strings that nothing ever used) was replaced by one URL and one token per receiver.
@@ -342,6 +354,7 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
       postgrest,
       realtime,
       functionSecrets,
+      ...(adminBootstrap ? { adminBootstrap } : {}),
       protect: kind !== "preview",
     },
     monitoring,
@@ -595,6 +608,49 @@ function checkExporterImage(
   }
 }
 
+/**
+ * The first admin: adminBootstrapUsername and adminBootstrapPassword (secret), both or neither. The user name must
+ * match the admins' USERNAME_PATTERN and the password pass their policy (passwordProblem), checked here so that the
+ * problem is reported with the others; the AdminBootstrap provider checks both again before any call.
+ */
+function readAdminBootstrap(
+  stack: string,
+  config: ConfigReader,
+  problems: string[],
+  text: (key: string) => string | undefined,
+  setHint: (key: string, example: string, secret?: boolean) => string,
+): AdminBootstrapSettings | undefined {
+  const username = text("adminBootstrapUsername");
+  const password = config.getSecret("adminBootstrapPassword");
+  if (username === undefined && !password) return undefined;
+  const remove = (key: string) => `pulumi config rm ${key} --stack ${stack}`;
+  if (username === undefined) {
+    problems.push(
+      `adminBootstrapUsername is required with adminBootstrapPassword: ${setHint("adminBootstrapUsername", "<first admin's user name>")} ` +
+        `(or remove adminBootstrapPassword: ${remove("adminBootstrapPassword")})`,
+    );
+    return undefined;
+  }
+  if (!password) {
+    problems.push(
+      `adminBootstrapPassword is required with adminBootstrapUsername: ${setHint("adminBootstrapPassword", "<first admin's password>", true)} ` +
+        `(or remove adminBootstrapUsername: ${remove("adminBootstrapUsername")})`,
+    );
+    return undefined;
+  }
+  if (!isValidUsername(username)) {
+    problems.push(`adminBootstrapUsername must match ${USERNAME_PATTERN}, got "${username}": ${setHint("adminBootstrapUsername", "<first admin's user name>")}`);
+    return undefined;
+  }
+  // The message never contains the password, only what is wrong with it.
+  const problem = passwordProblem(username, config.secretText("adminBootstrapPassword") ?? "");
+  if (problem) {
+    problems.push(`adminBootstrapPassword: ${problem}: ${setHint("adminBootstrapPassword", "<another password>", true)}`);
+    return undefined;
+  }
+  return { username, password };
+}
+
 function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string, string>> {
   const named: Record<string, pulumi.Output<string>> = {};
   for (const [name, key] of Object.entries(FUNCTION_SECRET_KEYS)) {
@@ -619,6 +675,8 @@ export function loadStackConfig(): StackConfig {
     getObject: (key) => config.getObject(key),
     getSecret: (key) => config.getSecret(key),
     getSecretObject: (key) => config.getSecretObject(key),
+    // Config.get reads a secret key's plaintext (without marking it); used only to validate it.
+    secretText: (key) => config.get(key),
     env: (name) => process.env[name],
   });
 }

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
 import {
   expectFunctionRelease,
+  expectNoAdminBootstrap,
   expectNoMonitoring,
   expectOutputs,
   expectSecretsProtected,
@@ -27,6 +28,10 @@ describe("pr-42 preview stack", () => {
     const branchRef = "pr".padEnd(20, "x");
     for (const surface of SURFACES) expect(only(run, surface).inputs["projectRef"], `${surface} targets the branch`).toBe(branchRef);
     expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://pr-42.preview.mmc-mms.com" });
+  });
+
+  it("creates no first admin without adminBootstrapUsername / adminBootstrapPassword", () => {
+    expectNoAdminBootstrap(run);
   });
 
   it("protects nothing, so closing the PR destroys the branch", () => {

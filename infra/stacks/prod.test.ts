@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
 import {
+  expectAdminBootstrap,
   expectFunctionRelease,
   expectMonitoring,
   expectOutputs,
@@ -24,13 +25,13 @@ const MONITORING = {
   alertWebhookUrl: "https://release.mmc-mms.com/alerts/webhook",
   alertOncallUrl: "https://oncall.example.org/integrations/v1/alertmanager/love-prod/",
 };
+const ADMIN_USERNAME = "mmc.admin";
 
 const SECRETS = {
   supabaseAccessToken: "sbp_prod_token_9876543210",
   supabaseDbPassword: "production-database-password",
   cacheUrl: "rediss://default:prod-cache-password@cache.example:6380",
   adminBootstrapPassword: "prod-bootstrap-password",
-  adminTokenSecret: "prod-admin-token-signing-secret",
   functionSecrets: JSON.stringify({ EXTRA_SETTING: "prod-extra-secret-value" }),
   supabaseMetricsKey: "sb_secret_prod-metrics-key",
   logDrainToken: "prod-log-drain-token-0123456789abcdef",
@@ -41,12 +42,16 @@ const SECRETS = {
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await runProgram("prod", { supabaseOrganization: "love-org", ...MONITORING }, SECRETS);
+  run = await runProgram("prod", { supabaseOrganization: "love-org", ...MONITORING, adminBootstrapUsername: ADMIN_USERNAME }, SECRETS);
 });
 
 describe("prod stack", () => {
-  it("creates a Supabase project and every surface on it, and no branch", () => {
-    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES].sort());
+  it("creates a Supabase project and every surface on it, the first admin, and no branch", () => {
+    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES, "AdminBootstrap"].sort());
+  });
+
+  it("creates the first admin from adminBootstrapUsername and the secret adminBootstrapPassword, after the migrations", () => {
+    expectAdminBootstrap(run, { username: ADMIN_USERNAME, password: SECRETS.adminBootstrapPassword, projectRef: "prod".padEnd(20, "x") });
   });
 
   it("sizes and places the project from Pulumi.prod.yaml", () => {
@@ -68,7 +73,8 @@ describe("prod stack", () => {
     expectSecretsProtected(run, [...Object.values(SECRETS), "prod-extra-secret-value"]);
     expect(isSecret(only(run, "Project").inputs["dbPassword"])).toBe(true);
     const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
-    expect(Object.keys(values.value).sort()).toEqual(["ADMIN_BOOTSTRAP_PASSWORD", "ADMIN_TOKEN_SECRET", "CACHE_URL", "EXTRA_SETTING"]);
+    // The bootstrap password goes to AdminBootstrap only: no function reads it (nor an admin token secret).
+    expect(Object.keys(values.value).sort()).toEqual(["CACHE_URL", "EXTRA_SETTING"]);
   });
 
   it("releases every function directory with verify_jwt off, after the migrations", () => {

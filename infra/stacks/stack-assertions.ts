@@ -55,6 +55,30 @@ export function expectSecretsProtected(run: ProgramRun, secretValues: readonly s
   for (const value of secretValues) expect(readable, "a secret value is readable in the recorded inputs").not.toContain(value);
 }
 
+/**
+ * The first admin (adminBootstrapUsername + adminBootstrapPassword): one AdminBootstrap on the stack's target, after
+ * the migrations (love.ensure_admin and public.admins come from them), with the password a Pulumi secret input that
+ * is never a readable output.
+ */
+export function expectAdminBootstrap(run: ProgramRun, expected: { username: string; password: string; projectRef: string }): void {
+  const admin = only(run, "AdminBootstrap");
+  expect(admin.name).toBe("supabase-admin-bootstrap");
+  expect(admin.inputs).toMatchObject({ username: expected.username, projectRef: expected.projectRef });
+  expect(isSecret(admin.inputs["password"]), "the password input is a secret").toBe(true);
+  expect((admin.inputs["password"] as { value: unknown }).value).toBe(expected.password);
+  expect(admin.additionalSecretOutputs).toEqual(expect.arrayContaining(["accessToken", "password"]));
+  expect(
+    admin.dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE("Migrations")}::supabase-migrations`)),
+    "the first admin waits for the migrations",
+  ).toBe(true);
+  expect(JSON.stringify(withoutSecrets(admin.inputs))).not.toContain(expected.password);
+}
+
+/** Without adminBootstrapUsername / adminBootstrapPassword there is no first-admin resource. */
+export function expectNoAdminBootstrap(run: ProgramRun): void {
+  expect(run.registrations.filter((r) => r.type === SUPABASE_TYPE("AdminBootstrap"))).toEqual([]);
+}
+
 export function expectFunctionRelease(run: ProgramRun): void {
   const release = only(run, "FunctionRelease");
   for (const prerequisite of ["Migrations", "Secrets"]) {

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
 import {
+  expectAdminBootstrap,
   expectFunctionRelease,
   expectMonitoring,
   expectOutputs,
@@ -14,23 +15,36 @@ import {
 // What a person sets before the first up (Pulumi.staging.yaml's header): the exporter image, and the secrets.
 const EXPORTER_IMAGE = `ghcr.io/love-org/love-log-drain-exporter@sha256:${"a1".repeat(32)}`;
 
+const ADMIN_USERNAME = "staging.admin";
 const SECRETS = {
   supabaseAccessToken: "sbp_staging_token_0123456789",
   supabaseDbPassword: "staging-database-password",
   cacheUrl: "rediss://default:staging-cache-password@cache.example:6380",
   adminBootstrapPassword: "staging-bootstrap-password",
-  adminTokenSecret: "staging-admin-token-signing-secret",
   supabaseMetricsKey: "sb_secret_staging-metrics-key",
 };
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await runProgram("staging", { supabaseOrganization: "love-org", logDrainExporterImage: EXPORTER_IMAGE }, SECRETS);
+  run = await runProgram(
+    "staging",
+    { supabaseOrganization: "love-org", logDrainExporterImage: EXPORTER_IMAGE, adminBootstrapUsername: ADMIN_USERNAME },
+    SECRETS,
+  );
 });
 
 describe("staging stack", () => {
-  it("creates a Supabase project and every surface on it, and no branch", () => {
-    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES].sort());
+  it("creates a Supabase project and every surface on it, the first admin, and no branch", () => {
+    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES, "AdminBootstrap"].sort());
+  });
+
+  it("creates the first admin from adminBootstrapUsername and the secret adminBootstrapPassword, after the migrations", () => {
+    expectAdminBootstrap(run, { username: ADMIN_USERNAME, password: SECRETS.adminBootstrapPassword, projectRef: "staging".padEnd(20, "x") });
+  });
+
+  it("gives the functions only the secrets they read: no bootstrap password, no admin token secret", () => {
+    const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
+    expect(Object.keys(values.value)).toEqual(["CACHE_URL"]);
   });
 
   it("configures the project from Pulumi.yaml and Pulumi.staging.yaml", () => {

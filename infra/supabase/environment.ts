@@ -1,7 +1,9 @@
 // The Supabase side of one stack: a project (staging, prod) or a branch of staging (pr-<n>), and on it the auth,
-// PostgREST and realtime settings, the function secrets, the migrations and the function release.
+// PostgREST and realtime settings, the function secrets, the migrations, the first admin (when configured) and the
+// function release.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSettings, InstanceSize, ServiceName } from "./api/types.ts";
+import { AdminBootstrap } from "./resources/admin-bootstrap.ts";
 import { Branch } from "./resources/branch.ts";
 import { FunctionRelease } from "./resources/function-release.ts";
 import { Migrations } from "./resources/migrations.ts";
@@ -35,6 +37,8 @@ export interface SupabaseEnvironmentArgs {
   postgrest: ConfigSettings;
   realtime: ConfigSettings;
   functionSecrets: pulumi.Input<Record<string, string>>;
+  /** The first admin (adminBootstrapUsername + adminBootstrapPassword); no AdminBootstrap resource without it. */
+  adminBootstrap?: { username: string; password: pulumi.Input<string> };
   sources: SourceManifest;
   /**
    * Protect every resource, not just the project: `pulumi destroy` deletes dependents before it reaches a
@@ -72,6 +76,14 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
       { ...onTarget, migrationsDir: args.sources.migrationsDir, migrations: args.sources.migrations },
       child,
     );
+    // The first admin, once love.ensure_admin and public.admins exist; created once, never changed afterwards.
+    if (args.adminBootstrap) {
+      new AdminBootstrap(
+        `${name}-admin-bootstrap`,
+        { ...onTarget, username: args.adminBootstrap.username, password: args.adminBootstrap.password },
+        { ...child, dependsOn: [migrations] },
+      );
+    }
     // Functions go live only once the schema they query and the secrets they read are in place.
     const release = new FunctionRelease(
       `${name}-functions`,

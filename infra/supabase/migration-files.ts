@@ -3,6 +3,9 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { splitStatements } from "./sql-text.ts";
+
+export { splitStatements };
 
 export interface MigrationFile {
   version: string;
@@ -48,77 +51,4 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * Splits SQL text on top-level semicolons, keeping quoted strings, quoted identifiers, dollar-quoted bodies and
- * comments intact. Empty statements are dropped.
- */
-export function splitStatements(sql: string): string[] {
-  const statements: string[] = [];
-  let start = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i];
-    const next = sql[i + 1];
-    if (ch === "-" && next === "-") {
-      const end = sql.indexOf("\n", i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (ch === "/" && next === "*") {
-      i = skipBlockComment(sql, i);
-    } else if (ch === "'" || ch === '"') {
-      i = skipQuoted(sql, i, ch);
-    } else if (ch === "$") {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0];
-      if (tag) {
-        const end = sql.indexOf(tag, i + tag.length);
-        i = end === -1 ? sql.length : end + tag.length;
-      } else {
-        i++;
-      }
-    } else if (ch === ";") {
-      pushStatement(statements, sql.slice(start, i + 1));
-      start = ++i;
-    } else {
-      i++;
-    }
-  }
-  pushStatement(statements, sql.slice(start));
-  return statements;
-}
-
-function pushStatement(statements: string[], text: string): void {
-  const withoutComments = text.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim();
-  if (withoutComments && withoutComments !== ";") statements.push(text.trim());
-}
-
-function skipQuoted(sql: string, from: number, quote: string): number {
-  let i = from + 1;
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2;
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return i;
-}
-
-function skipBlockComment(sql: string, from: number): number {
-  let depth = 0;
-  let i = from;
-  while (i < sql.length) {
-    if (sql[i] === "/" && sql[i + 1] === "*") {
-      depth++;
-      i += 2;
-    } else if (sql[i] === "*" && sql[i + 1] === "/") {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else {
-      i++;
-    }
-  }
-  return i;
 }

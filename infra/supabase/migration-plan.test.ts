@@ -37,4 +37,9 @@ describe("sqlTextLiteral", () => {
     expect(literal.startsWith("$m1$")).toBe(true);
     expect(literal.slice(4, -4)).toBe(text);
   });
+
+  it("picks another tag when the text's end would run into the closing one", () => {
+    expect(sqlTextLiteral("cost $m")).toBe("$m0$cost $m$m0$");
+    expect(sqlTextLiteral("plain")).toBe("$m$plain$m$");
+  });
 });

@@ -2,6 +2,7 @@
 // Pulumi's dynamic-provider process loads (see ../resources/provider-shim.ts); tests build providers with their
 // own context instead.
 import type * as pulumi from "@pulumi/pulumi";
+import { createAdminBootstrapProvider } from "./admin-bootstrap.ts";
 import { createBranchProvider } from "./branch.ts";
 import { createProviderContext, type ProviderContext } from "./context.ts";
 import { createFunctionReleaseProvider } from "./function-release.ts";
@@ -18,7 +19,8 @@ export type ProviderKind =
   | "realtimeConfig"
   | "migrations"
   | "functionRelease"
-  | "secrets";
+  | "secrets"
+  | "adminBootstrap";
 
 // Each provider is typed by its own inputs; the registry hands them out untyped, as Pulumi does.
 type AnyProvider = pulumi.dynamic.ResourceProvider;
@@ -33,6 +35,7 @@ export function createProviders(context: ProviderContext): Record<ProviderKind, 
     migrations: createMigrationsProvider(context),
     functionRelease: createFunctionReleaseProvider(context),
     secrets: createSecretsProvider(context),
+    adminBootstrap: createAdminBootstrapProvider(context),
   };
 }
 

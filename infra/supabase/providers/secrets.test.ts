@@ -20,9 +20,9 @@ const sentBodies = (since: number) => api.mutatingRequests(since).map((r) => r.m
 describe("Secrets provider", () => {
   it("sets the values and keeps only names and digests", async () => {
     const provider = createSecretsProvider(testContext());
-    const { outs } = await provider.create(desired({ CACHE_URL: "rediss://user:pw@cache:6380", ADMIN_TOKEN_SECRET: "s3cr3t-signing-key" }));
+    const { outs } = await provider.create(desired({ CACHE_URL: "rediss://user:pw@cache:6380", WEBHOOK_SIGNING_KEY: "s3cr3t-signing-key" }));
     expect(project.secrets.get("CACHE_URL")?.value).toBe("rediss://user:pw@cache:6380");
-    expect(outs.names).toEqual(["ADMIN_TOKEN_SECRET", "CACHE_URL"]);
+    expect(outs.names).toEqual(["CACHE_URL", "WEBHOOK_SIGNING_KEY"]);
     expect(outs.digests["CACHE_URL"]).toBe(sha256Hex("rediss://user:pw@cache:6380"));
     expect(JSON.stringify(outs)).not.toMatch(/rediss:|s3cr3t-signing-key/);
   });
