@@ -7,6 +7,17 @@ import { db } from "./db.ts";
 import { env } from "./env.ts";
 
 let started = false;
+/** Whether this isolate's LISTEN cache_invalidation is active (in-process store only). */
+let listening = false;
+
+/**
+ * Whether other isolates' invalidations reach this isolate's store now: always for the shared store (Redis);
+ * for the in-process store only once the LISTEN is active (a write before that would be missed, and its outbox
+ * row may be replayed, and marked processed, by another isolate). Read it before reading through the cache.
+ */
+export function invalidationsReachCache(): boolean {
+  return cache().store.kind !== "memory" || listening;
+}
 
 export function ensureCacheConsumer(): void {
   if (started) return;
@@ -31,6 +42,8 @@ export function ensureCacheConsumer(): void {
       } catch {
         // Not ours.
       }
+    }, () => {
+      listening = true;
     }).catch((error: Error) => console.error("cache: cannot listen for invalidations:", error.message));
   }
 }

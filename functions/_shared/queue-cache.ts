@@ -1,7 +1,7 @@
 // The queue's reads through the cache and its writes' fast-path invalidation. Keys use the canonical clinic id,
 // as the outbox triggers do, so an alias (`xray` for `xr`) is never cached under a key no write invalidates.
 import { cache } from "./cache.ts";
-import { ensureCacheConsumer } from "./cache-consumer.ts";
+import { ensureCacheConsumer, invalidationsReachCache } from "./cache-consumer.ts";
 import { cacheKeys } from "./cache-keys.ts";
 import { CacheInvalidator } from "./cache-invalidation.ts";
 import type { SqlResult } from "./outcomes.ts";
@@ -18,7 +18,9 @@ export function qatarDay(instant: string): string {
 export async function cachedQueueStatus(clinic: string, now: string): Promise<SqlResult> {
   ensureCacheConsumer();
   const today = qatarDay(now);
-  const isTodaysStatusOf = (result: SqlResult) => result.success && result.clinic === clinic && result.date === today;
+  const reached = invalidationsReachCache();
+  const isTodaysStatusOf = (result: SqlResult) =>
+    reached && result.success && result.clinic === clinic && result.date === today;
   const result = await cache().read(cacheKeys.queueStatus(clinic), () => queueStatus(clinic, now), undefined,
     isTodaysStatusOf);
   // A status cached for another day (the day turned, or a test's frozen clock) is not today's: ask the database.

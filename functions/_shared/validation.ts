@@ -128,7 +128,18 @@ export function parseStations(value: unknown): JsonObject[] | null {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STATIONS) return null;
   if (!value.every((station) => isPlainObject(station) && parseClinic(station.id) !== null)) return null;
   if (new TextEncoder().encode(JSON.stringify(value)).byteLength > MAX_STATIONS_BYTES) return null;
+  if (!storableInJsonb(value)) return null;
   return value as JsonObject[];
+}
+
+/** Whether jsonb can hold the value: Postgres refuses NUL characters and lone surrogates (a 500 if they reached it). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const storableText = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+function storableInJsonb(value: unknown): boolean {
+  if (typeof value === "string") return storableText(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) return value.every(storableInJsonb);
+  return Object.entries(value).every(([key, item]) => storableText(key) && storableInJsonb(item));
 }
 
 /** The names of the fields whose value is absent. */

@@ -85,6 +85,12 @@ Deno.test("parseExamType and parseStations", () => {
   assert.equal(parseStations(["lab"]), null);
   assert.equal(parseStations(Array.from({ length: 31 }, () => ({ id: "lab" }))), null);
   assert.equal(parseStations([{ id: "lab", big: "x".repeat(20_000) }]), null);
+  // What jsonb cannot store never reaches Postgres (it would be a 500 there); a surrogate pair (emoji) is fine.
+  assert.equal(parseStations([{ id: "lab", name: "a\u0000b" }]), null);
+  assert.equal(parseStations([{ id: "lab", "\u0000": 1 }]), null);
+  assert.equal(parseStations([{ id: "lab", nested: [{ x: "\ud800" }] }]), null);
+  assert.equal(parseStations([{ id: "lab", name: "\udfffx" }]), null);
+  assert.deepEqual(parseStations([{ id: "lab", name: "😀 المختبر" }]), [{ id: "lab", name: "😀 المختبر" }]);
 });
 
 Deno.test("pick and missingFields", () => {

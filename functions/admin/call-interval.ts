@@ -5,6 +5,8 @@ import { getFailure, getResponse, postFailure, postResponse } from "../_shared/o
 import { parseWholeNumber } from "../_shared/body.ts";
 import { missingFields, parseClinic, pick, readJsonObject } from "../_shared/validation.ts";
 import { callIntervals, setCallInterval } from "../_shared/staff-repository.ts";
+import { CacheInvalidator } from "../_shared/cache-invalidation.ts";
+import { cacheKeys } from "../_shared/cache-keys.ts";
 
 /**
  * POST /admin/set-call-interval {clinic, interval_minutes} (the edge variant's `interval` too) →
@@ -21,7 +23,10 @@ export async function setCallIntervalHandler({ request }: RequestContext, admin:
   if (clinic === null) return postFailure("INVALID_CLINIC");
   const minutes = parseWholeNumber(rawMinutes, 1, 240);
   if (minutes === null) return postFailure("INVALID_INTERVAL");
-  return postResponse(await setCallInterval(clinic, minutes, admin.id, businessNow(request)));
+  const result = await setCallInterval(clinic, minutes, admin.id, businessNow(request));
+  // stats/queues shows the interval; the outbox row of the write (trigger) covers a failed delete here.
+  if (result.success) await CacheInvalidator.instance().invalidate([cacheKeys.statsQueues]);
+  return postResponse(result);
 }
 
 /** GET /admin/call-interval[?clinic=] → {success, intervals:{<clinic>: minutes|null}, interval_minutes}. */

@@ -29,7 +29,10 @@ export function both(data: unknown, event = "queue_update"): SseMessage[] {
 }
 
 export async function eventsStream({ request, params }: RequestContext): Promise<Response> {
-  const rawClinic = params.get("clinic") || null;
+  // AdminPage's api.connectSSE('admin') opens ?clinic=admin: no clinic, the stream of heartbeats (its figures come
+  // by polling); a 404 there would make it reconnect every 5 s for as long as the page is open.
+  const clinicParam = params.get("clinic") || null;
+  const rawClinic = clinicParam?.trim().toLowerCase() === "admin" ? null : clinicParam;
   const rawUser = params.get("user") || params.get("patientId") || null;
   const clinicInput = rawClinic === null ? null : parseClinic(rawClinic);
   if (rawClinic !== null && clinicInput === null) return getFailure("INVALID_CLINIC");

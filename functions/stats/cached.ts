@@ -1,5 +1,5 @@
 import { cache } from "../_shared/cache.ts";
-import { ensureCacheConsumer } from "../_shared/cache-consumer.ts";
+import { ensureCacheConsumer, invalidationsReachCache } from "../_shared/cache-consumer.ts";
 import { businessNow, CLOCK_HEADER } from "../_shared/clock.ts";
 import { env } from "../_shared/env.ts";
 import type { SqlResult } from "../_shared/outcomes.ts";
@@ -25,7 +25,8 @@ export async function cachedStats(
   if (frozen) return load(now);
   ensureCacheConsumer();
   const today = qatarDay(now);
+  const reached = invalidationsReachCache();
   const isToday = (result: SqlResult) => result.success && result.date === today;
-  const result = await cache().read(key, () => load(now), STATS_TTL_MS, isToday);
+  const result = await cache().read(key, () => load(now), STATS_TTL_MS, (value) => reached && isToday(value));
   return isToday(result) ? result : load(now);
 }

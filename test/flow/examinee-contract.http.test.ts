@@ -315,6 +315,27 @@ describe("bad input never becomes a 5xx", () => {
     expect(count[0]!.n).toBeGreaterThan(0);
   });
 
+  it("answers route/create stations Postgres cannot store as JSON (NUL, lone surrogate) with 200 {success:false}", async () => {
+    const user = await login();
+    const station = (extra: Record<string, unknown>) => ({ id: "lab", name: "المختبر", ...extra });
+    const body = (stations: unknown) => JSON.stringify({ patientId: user, examType: "courses", gender: "male", stations });
+    const cases = [
+      body([station({ name: "a\u0000b" })]),
+      body([station({ "\u0000": 1 })]),
+      body([station({ nameAr: "\ud800" })]),
+      body([station({ nested: [{ x: "\udfff" }] })]),
+    ];
+    const answers = [];
+    for (const raw of cases) {
+      const response = await api.post("/route/create", undefined, { raw });
+      answers.push({ status: response.status, code: response.body?.code });
+    }
+    expect(answers).toEqual(cases.map(() => ({ status: 200, code: "INVALID_STATIONS" })));
+    // Nothing was stored, and the patient can still save a route.
+    const ok = await api.post("/route/create", { patientId: user, examType: "courses", gender: "male", stations: [station({})] });
+    expect(ok.body).toMatchObject({ success: true, sticky: false });
+  });
+
   it("answers malformed GET queries with a 4xx envelope", async () => {
     const queries = ["/queue/position", "/queue/position?clinic=lab", `/queue/position?clinic=lab&user=${encodeURIComponent(nasty[0]!)}`,
       `/queue/position?clinic=${encodeURIComponent(nasty[1]!)}&user=abc`, "/queue/status", `/queue/status?clinic=${"x".repeat(5000)}`,
@@ -378,6 +399,18 @@ describe("R1: the event stream", () => {
       expect(stream.events[0]).toMatchObject({ event: "connected" });
       expect(stream.events.filter((e) => e.event === undefined || e.event === "queue_update")).toEqual([]);
       expect(JSON.parse(stream.events.find((e) => e.event === "heartbeat")!.data)).toMatchObject({ type: "heartbeat" });
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it("keeps AdminPage's stream open: api.connectSSE('admin') opens ?clinic=admin (heartbeats, no error/reconnect loop)", async () => {
+    const stream = await SseReader.open(`${stack.baseUrl}/api/v1/events/stream?clinic=admin`);
+    try {
+      expect(stream.response.status).toBe(200);
+      expect(stream.response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      await stream.waitFor((events) => events.filter((e) => e.event === "heartbeat").length >= 2);
+      expect(stream.events[0]).toMatchObject({ event: "connected" });
     } finally {
       await stream.close();
     }

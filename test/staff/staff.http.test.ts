@@ -454,6 +454,16 @@ describe("admin/status, stats and reports (rows 12–14, 19, C9)", () => {
     }
   });
 
+  it("a call-interval change invalidates the cached stats/queues that shows it", async () => {
+    const ecg = async () => (await api.get("/stats/queues", { token })).body.queues.find((q: { clinic: string }) => q.clinic === "ecg");
+    expect((await ecg()).call_interval_minutes).toBeNull(); // never set
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await ecg()).call_interval_minutes).toBeNull(); // and now cached
+    const set = await api.post("/admin/set-call-interval", { clinic: "ecg", interval_minutes: 13 }, { token });
+    expect(set.body).toMatchObject({ success: true, interval_minutes: 13 });
+    expect((await ecg()).call_interval_minutes).toBe(13);
+  });
+
   it("notify/status shows a clinic's latest notifications without patient identifiers", async () => {
     const user = await patient();
     await enter("aud", user);
