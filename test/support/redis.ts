@@ -14,13 +14,27 @@ export interface RedisServer {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+  // A free port can be taken by another test between our choice and redis-server's bind: try a few.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(await freePort());
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+async function startRedisOn(port: number): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    const started = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
       stdio: "ignore",
     });
-    await waitForPort(port, 10_000);
+    child = started;
+    const exited = new Promise<never>((_, reject) => {
+      started.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited (code ${code})`)));
+    });
+    await Promise.race([waitForPort(port, 10_000), exited]);
   };
   const kill = async () => {
     const running = child;

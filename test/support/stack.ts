@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../local/ports.ts";
+import { freePort, PortInUseError } from "../../local/ports.ts";
 import { startLocalStack, type LocalStack, type MonitoringOptions } from "../../local/stack.ts";
 
 export interface TestStackOptions {
@@ -28,9 +28,9 @@ export interface TestStack {
 export async function startStack(options: TestStackOptions = {}): Promise<TestStack> {
   const ownDir = options.dataDir ? undefined : await tempDir("love-stack-");
   const dataDir = options.dataDir ?? path.join(ownDir!, "postgres");
-  const stack = await startLocalStack({
-    port: await freePort(),
-    pgPort: await freePort(),
+  const stack = await withFreshPorts(async (port, pgPort) => startLocalStack({
+    port,
+    pgPort,
     dataDir,
     fresh: !options.dataDir,
     functionsDir: options.functionsDir,
@@ -42,7 +42,7 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     // tests it (LOVE_RATE_LIMIT_PER_MINUTE in `env`).
     functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", LOVE_RATE_LIMIT_PER_MINUTE: "0", ...options.env },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
-  });
+  }));
   return {
     baseUrl: stack.url,
     databaseUrl: stack.databaseUrl,
@@ -53,6 +53,18 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
       if (ownDir) await rm(ownDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Ports are free when chosen, but another test may take one before we bind it: try again with new ones. */
+async function withFreshPorts<T>(start: (port: number, pgPort: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort(), await freePort());
+    } catch (error) {
+      const portTaken = error instanceof PortInUseError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+      if (!portTaken || attempt === 3) throw error;
+    }
+  }
 }
 
 /** A temp dir the `postgres` system user can enter (mkdtemp makes it 0700, and Postgres runs as that user under root). */
