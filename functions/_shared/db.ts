@@ -42,15 +42,31 @@ export function withDb<T>(fn: (sql: postgres.Sql, signal: AbortSignal) => Promis
   return breaker.execute((signal) => fn(sql(), signal));
 }
 
-/** One query through the breaker, cancelled on the server if the breaker's call timeout aborts it. */
-export function dbQuery<T extends readonly postgres.MaybeRow[]>(
+/**
+ * One query through the breaker, cancelled on the server if the breaker's call timeout aborts it. Every query of
+ * this API is one statement, its own transaction, rolled back whole when Postgres aborts it for a deadlock or a
+ * serialization conflict: such a query is simply run again (twice at most).
+ */
+export async function dbQuery<T extends readonly postgres.MaybeRow[]>(
   build: (sql: postgres.Sql) => postgres.PendingQuery<T>,
 ): Promise<T> {
-  return withDb((sql, signal) => {
-    const query = build(sql);
-    signal.addEventListener("abort", () => query.cancel(), { once: true });
-    return query;
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withDb((sql, signal) => {
+        const query = build(sql);
+        signal.addEventListener("abort", () => query.cancel(), { once: true });
+        return query;
+      });
+    } catch (error) {
+      if (attempt === 3 || !isTransientConflict(error)) throw error;
+    }
+  }
+}
+
+/** 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back and may be retried. */
+export function isTransientConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === "40P01" || code === "40001";
 }
 
 export function databaseBreakerState(): string {

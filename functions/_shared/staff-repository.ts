@@ -1,21 +1,12 @@
-// The staff side's SQL API (supabase/migrations/*_staff.sql). Every call goes through withDb (the database
-// circuit breaker) and is cancelled when the breaker's call timeout aborts it. One statement per call.
+// The staff side's SQL API (supabase/migrations/*_staff.sql). Every call goes through dbQuery (the database
+// circuit breaker, cancelled on its timeout, retried on a deadlock). One statement per call.
 import type postgres from "postgres";
-import { withDb } from "./db.ts";
+import { dbQuery } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 
-function one<T = SqlResult>(query: (sql: postgres.Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-  return withDb(async (sql, signal) => {
-    const pending = query(sql);
-    const cancel = () => void pending.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
-    try {
-      const [row] = await pending;
-      return (row?.r ?? null) as T;
-    } finally {
-      signal.removeEventListener("abort", cancel);
-    }
-  });
+async function one<T = SqlResult>(query: (sql: postgres.Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+  const [row] = await dbQuery(query);
+  return (row?.r ?? null) as T;
 }
 
 // Admin accounts and sessions ------------------------------------------------------------------------------

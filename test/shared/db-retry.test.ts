@@ -1,0 +1,42 @@
+// dbQuery runs a statement again when Postgres rolled it back for a deadlock or a serialization conflict, and
+// never for anything else.
+import { beforeAll, describe, expect, it, vi } from "vitest";
+
+let dbQuery: typeof import("../../functions/_shared/db.ts").dbQuery;
+
+beforeAll(async () => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  // The client is created lazily and never connects here: every "query" below is a stand-in.
+  process.env.SUPABASE_DB_URL ??= "postgresql://nobody@127.0.0.1:1/none";
+  ({ dbQuery } = await import("../../functions/_shared/db.ts"));
+});
+
+function failingThen(codes: string[], rows: unknown[]) {
+  let calls = 0;
+  const build = () => {
+    const code = codes[calls++];
+    const result = code ? Promise.reject(Object.assign(new Error(`sqlstate ${code}`), { code })) : Promise.resolve(rows);
+    return Object.assign(result, { cancel: () => {} }) as never;
+  };
+  return { build, calls: () => calls };
+}
+
+describe("dbQuery", () => {
+  it("retries a deadlock and a serialization failure", async () => {
+    const query = failingThen(["40P01", "40001"], [{ r: 1 }]);
+    await expect(dbQuery(query.build)).resolves.toEqual([{ r: 1 }]);
+    expect(query.calls()).toBe(3);
+  });
+
+  it("gives up after three attempts", async () => {
+    const query = failingThen(["40P01", "40P01", "40P01", "40P01"], []);
+    await expect(dbQuery(query.build)).rejects.toMatchObject({ code: "40P01" });
+    expect(query.calls()).toBe(3);
+  });
+
+  it("never retries other errors", async () => {
+    const query = failingThen(["23505"], []);
+    await expect(dbQuery(query.build)).rejects.toMatchObject({ code: "23505" });
+    expect(query.calls()).toBe(1);
+  });
+});
