@@ -6,6 +6,8 @@ import { CacheInvalidator } from "./cache-invalidation.ts";
 import { db } from "./db.ts";
 import { env } from "./env.ts";
 
+const PURGE_EVERY_TICKS = 100;
+
 let started = false;
 /** Whether this isolate's LISTEN cache_invalidation is active (in-process store only). */
 let listening = false;
@@ -23,9 +25,12 @@ export function ensureCacheConsumer(): void {
   if (started) return;
   started = true;
   const intervalMs = Number(env("LOVE_OUTBOX_REPLAY_MS") ?? 2_000);
+  let ticks = 0;
   const tick = async () => {
     try {
       await CacheInvalidator.instance().replayPending();
+      // Now and then (every ~100 ticks) drop rows replayed long ago, so the outbox does not grow forever.
+      if (++ticks % PURGE_EVERY_TICKS === 0) await CacheInvalidator.instance().purgeProcessed();
     } catch {
       // Database or cache out: the rows stay pending for the next tick.
     }

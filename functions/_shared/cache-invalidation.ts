@@ -10,6 +10,7 @@ import { withDb } from "./db.ts";
 export type DbRunner = <T>(fn: (sql: postgres.Sql, signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 const REPLAY_BATCH = 500;
+const PURGE_BATCH = 5_000;
 
 export class CacheInvalidator {
   constructor(private readonly cache: Cache, private readonly runDb: DbRunner) {}
@@ -63,5 +64,22 @@ export class CacheInvalidator {
       sql`update public.events set processed_at = now() where id in ${sql(rows.map((row) => row.id))}`
     );
     return rows.length;
+  }
+
+  /**
+   * Deletes CACHE_INVALIDATED rows processed more than a day ago (at most PURGE_BATCH per call): once replayed they
+   * mean nothing, and the outbox would otherwise grow with every write. Other events (the audit trail) stay.
+   */
+  purgeProcessed(): Promise<number> {
+    return this.runDb(async (sql) => {
+      const rows = await sql`
+        delete from public.events where id in (
+          select id from public.events
+          where event_type = 'CACHE_INVALIDATED' and created_at < now() - interval '1 day'
+            and processed_at is not null
+          limit ${PURGE_BATCH})
+        returning id`;
+      return rows.length;
+    });
   }
 }

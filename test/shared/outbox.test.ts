@@ -102,4 +102,25 @@ describe("transactional outbox", () => {
     await vi.waitFor(async () => expect(await invalidator.replayPending()).toBe(1), { timeout: 10_000, interval: 250 });
     expect(await pending()).toEqual([]);
   });
+
+  it("purges replayed rows older than a day, and nothing else", async () => {
+    await invalidator.replayPending();
+    await sql`
+      insert into public.events (event_type, clinic_code, data, created_at, processed_at) values
+        ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '2 days', now() - interval '2 days'),
+        ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '2 days', null),
+        ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '1 hour', now()),
+        ('COMPLETED', 'lab', '{}', now() - interval '30 days', null)`;
+    expect(await invalidator.purgeProcessed()).toBe(1);
+    const left = await sql<{ event_type: string; processed: boolean; old: boolean }[]>`
+      select event_type, processed_at is not null as processed, created_at < now() - interval '1 day' as old
+      from public.events where clinic_code = 'lab' and (event_type = 'COMPLETED' or created_at < now() - interval '30 minutes')
+      order by id`;
+    expect(left).toEqual([
+      { event_type: "CACHE_INVALIDATED", processed: false, old: true },
+      { event_type: "CACHE_INVALIDATED", processed: true, old: false },
+      { event_type: "COMPLETED", processed: false, old: true },
+    ]);
+    await invalidator.replayPending();
+  });
 });
