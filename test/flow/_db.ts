@@ -16,13 +16,18 @@ export interface TestDatabase {
   stop(): Promise<void>;
 }
 
-export async function startDatabase(): Promise<TestDatabase> {
+/** `trackFunctions`: count calls of every SQL function (pg_stat_user_functions), for "every function ran" checks. */
+export async function startDatabase(options: { trackFunctions?: boolean } = {}): Promise<TestDatabase> {
   const dir = await tempDir("love-sql-");
   const pg = await startPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), fresh: true });
   const sql = postgres(pg.url, { max: 20, prepare: false, onnotice: () => {} });
   try {
     await prepareSupabaseSurface(sql);
     await applyMigrations(sql, MIGRATIONS_DIR);
+    if (options.trackFunctions) {
+      await sql`alter system set track_functions = 'all'`;
+      await sql`select pg_reload_conf()`;
+    }
   } catch (error) {
     await sql.end();
     await pg.stop();

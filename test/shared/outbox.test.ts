@@ -1,20 +1,15 @@
 // The invalidation outbox against a real Postgres (the repo's migrations) and a real Redis: every committed queue
 // change leaves a CACHE_INVALIDATED row in the same transaction, and the replay deletes what the fast path missed.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import path from "node:path";
 import postgres from "postgres";
-import { applyMigrations, prepareSupabaseSurface } from "../../local/migrations.ts";
-import { freePort } from "../../local/ports.ts";
-import { startPostgres, type PostgresHandle } from "../../local/postgres.ts";
-import { REPO_ROOT } from "../../local/stack.ts";
 import { Cache } from "../../functions/_shared/cache.ts";
 import { RedisCacheStore } from "../../functions/_shared/cache-store.ts";
 import { CircuitBreaker } from "../../functions/_shared/circuit-breaker.ts";
 import type { CacheInvalidator as CacheInvalidatorType } from "../../functions/_shared/cache-invalidation.ts";
 import { startRedis, type RedisServer } from "../support/redis.ts";
-import { tempDir } from "../support/stack.ts";
+import { startDatabase, type TestDatabase } from "../flow/_db.ts";
 
-let pg: PostgresHandle;
+let database: TestDatabase;
 let sql: postgres.Sql;
 let redis: RedisServer;
 let store: RedisCacheStore;
@@ -23,14 +18,11 @@ let invalidator: CacheInvalidatorType;
 
 beforeAll(async () => {
   vi.spyOn(console, "log").mockImplementation(() => {});
-  const dir = await tempDir("love-outbox-");
-  pg = await startPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), fresh: true });
-  sql = postgres(pg.url, { max: 2, onnotice: () => {} });
-  await prepareSupabaseSurface(sql);
-  await applyMigrations(sql, path.join(REPO_ROOT, "supabase", "migrations"));
+  database = await startDatabase();
+  sql = database.sql;
   redis = await startRedis();
   // The shared db module reads SUPABASE_DB_URL on first use, as a function does.
-  process.env.SUPABASE_DB_URL = pg.url;
+  process.env.SUPABASE_DB_URL = database.url;
   const { CacheInvalidator } = await import("../../functions/_shared/cache-invalidation.ts");
   const { withDb } = await import("../../functions/_shared/db.ts");
   store = new RedisCacheStore(redis.url);
@@ -40,8 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
   await redis?.stop();
-  await sql?.end();
-  await pg?.stop();
+  await database?.stop();
   vi.restoreAllMocks();
 });
 

@@ -11,11 +11,9 @@ let db: TestDatabase;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  db = await startDatabase();
-  sql = db.sql;
   // Count calls of every function, for the Q5 check at the end.
-  await sql`alter system set track_functions = 'all'`;
-  await sql`select pg_reload_conf()`;
+  db = await startDatabase({ trackFunctions: true });
+  sql = db.sql;
 });
 afterAll(async () => {
   await db?.stop();
