@@ -112,8 +112,8 @@ async function positionScaling(baseUrl: string, databaseUrl: string): Promise<vo
     await fill("der", 10_000);
     console.log(`\nqueue/position scaling: filled 10,000 waiting in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
     // What autovacuum does soon after a bulk load anyway (visibility map for index-only scans, statistics).
-    await sql`vacuum (analyze) public.queue_entries`;
-    await sql`vacuum (analyze) public.clinic_days`;
+    await sql`vacuum (analyze) love.queue_entries`;
+    await sql`vacuum (analyze) love.clinic_days`;
 
     const measure = async (clinic: string, count: number) => {
       const samples: Sample[] = [];

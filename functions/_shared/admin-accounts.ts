@@ -109,7 +109,7 @@ export async function ensureAdminFromEnvironment(
   if (!isValidUsername(username)) {
     return { status: "rejected", reason: `LOVE_ADMIN_USERNAME must match ${USERNAME_PATTERN}` };
   }
-  const [existing] = await sql`select 1 from public.admins where lower(username) = lower(${username})`;
+  const [existing] = await sql`select 1 from love.admins where lower(username) = lower(${username})`;
   if (existing) return { status: "exists", username };
   const problem = passwordProblem(username, password);
   if (problem) return { status: "rejected", reason: `LOVE_ADMIN_PASSWORD: ${problem}` };

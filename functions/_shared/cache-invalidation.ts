@@ -53,7 +53,7 @@ export class CacheInvalidator {
     const rows = await this.runDb((sql) =>
       sql<{ id: string; keys: string[] }[]>`
         select id, coalesce(array(select jsonb_array_elements_text(data -> 'keys')), '{}') as keys
-        from public.events
+        from love.events
         where event_type = 'CACHE_INVALIDATED' and processed_at is null
         order by id
         limit ${REPLAY_BATCH}`
@@ -61,7 +61,7 @@ export class CacheInvalidator {
     if (rows.length === 0) return 0;
     await this.cache.invalidate([...new Set(rows.flatMap((row) => row.keys))]);
     await this.runDb((sql) =>
-      sql`update public.events set processed_at = now() where id in ${sql(rows.map((row) => row.id))}`
+      sql`update love.events set processed_at = now() where id in ${sql(rows.map((row) => row.id))}`
     );
     return rows.length;
   }
@@ -73,8 +73,8 @@ export class CacheInvalidator {
   purgeProcessed(): Promise<number> {
     return this.runDb(async (sql) => {
       const rows = await sql`
-        delete from public.events where id in (
-          select id from public.events
+        delete from love.events where id in (
+          select id from love.events
           where event_type = 'CACHE_INVALIDATED' and created_at < now() - interval '1 day'
             and processed_at is not null
           limit ${PURGE_BATCH})

@@ -57,7 +57,7 @@ export function expectSecretsProtected(run: ProgramRun, secretValues: readonly s
 
 /**
  * The first admin (adminBootstrapUsername + adminBootstrapPassword): one AdminBootstrap on the stack's target, after
- * the migrations (love.ensure_admin and public.admins come from them), with the password a Pulumi secret input that
+ * the migrations (love.ensure_admin and love.admins come from them), with the password a Pulumi secret input that
  * is never a readable output.
  */
 export function expectAdminBootstrap(run: ProgramRun, expected: { username: string; password: string; projectRef: string }): void {

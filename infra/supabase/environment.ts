@@ -76,7 +76,7 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
       { ...onTarget, migrationsDir: args.sources.migrationsDir, migrations: args.sources.migrations },
       child,
     );
-    // The first admin, once love.ensure_admin and public.admins exist; created once, never changed afterwards.
+    // The first admin, once love.ensure_admin and love.admins exist; created once, never changed afterwards.
     if (args.adminBootstrap) {
       new AdminBootstrap(
         `${name}-admin-bootstrap`,

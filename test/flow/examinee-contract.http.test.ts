@@ -37,7 +37,7 @@ async function staffPin(clinic: string, now?: string): Promise<string> {
 }
 
 async function entryStatus(clinic: string, user: string): Promise<string[]> {
-  const rows = await sql`select status from public.queue_entries where clinic_id = ${clinic} and patient_key = ${user} order by id`;
+  const rows = await sql`select status from love.queue_entries where clinic_id = ${clinic} and patient_key = ${user} order by id`;
   return rows.map((r) => r.status as string);
 }
 
@@ -211,7 +211,7 @@ describe("C6/C7: one status vocabulary, one table", () => {
   it("rejects lower-case statuses in the database and every endpoint sees the row enter wrote", async () => {
     const user = await login();
     await api.post("/queue/enter", { clinic: "dnt", user });
-    await expect(sql`update public.queue_entries set status = 'waiting' where patient_key = ${user}`).rejects.toThrow(/check/);
+    await expect(sql`update love.queue_entries set status = 'waiting' where patient_key = ${user}`).rejects.toThrow(/check/);
     const status = await api.get("/queue/status?clinic=dnt");
     expect(status.body.total_waiting).toBeGreaterThanOrEqual(1);
     expect((await api.get(`/queue/position?clinic=dnt&user=${user}`)).body.success).toBe(true);
@@ -253,7 +253,7 @@ describe("C8: no fake success, idempotent POSTs", () => {
       expect(replay.status).toBe(200);
       expect(replay.body).toMatchObject({ success: true, status: "DONE", exit_time: first.body.exit_time, already_done: true });
     }
-    const [events] = await sql`select count(*)::int as n from public.events where event_type = 'COMPLETED' and patient_id = ${user}`;
+    const [events] = await sql`select count(*)::int as n from love.events where event_type = 'COMPLETED' and patient_id = ${user}`;
     expect(events!.n).toBe(1);
   });
 });
@@ -269,7 +269,7 @@ describe("D2: a second visit on a later day", () => {
     expect(second.body).toMatchObject({ success: true, number: 1, status: "WAITING", queue_day: "2031-02-02" });
     expect((await api.get(`/queue/position?clinic=bio&user=${user}`, { now: day2 })).body).toMatchObject({ status: "NEXT" });
     expect((await api.post("/queue/done", { clinic: "bio", user, pin: await staffPin("bio", day2) }, { now: day2 })).body.success).toBe(true);
-    const rows = await sql`select queue_day::text as d, status, done_at from public.queue_entries where patient_key = ${user} order by id`;
+    const rows = await sql`select queue_day::text as d, status, done_at from love.queue_entries where patient_key = ${user} order by id`;
     expect(rows.map((r) => [r.d, r.status])).toEqual([["2031-02-01", "DONE"], ["2031-02-02", "DONE"]]);
     expect(rows[0]!.done_at.toISOString()).toBe(day1);
   });
@@ -293,7 +293,7 @@ describe("D3: database failures are 5xx, visible, and never leak internals", () 
 });
 
 describe("bad input never becomes a 5xx", () => {
-  const nasty = ["lab'; drop table public.queue_entries; --", "' or 1=1 --", "x".repeat(70_000).slice(0, 60_000), "\u0000", "😀", "../../etc/passwd"];
+  const nasty = ["lab'; drop table love.queue_entries; --", "' or 1=1 --", "x".repeat(70_000).slice(0, 60_000), "\u0000", "😀", "../../etc/passwd"];
 
   it("answers malformed POST bodies with 4xx or 200 {success:false}", async () => {
     const paths = ["/patient/login", "/queue/enter", "/queue/done", "/route/create", "/path/choose", "/clinic/exit"];
@@ -311,7 +311,7 @@ describe("bad input never becomes a 5xx", () => {
     }
     const big = await api.post("/queue/enter", undefined, { raw: JSON.stringify({ clinic: "lab", user: "x".repeat(70_000) }) });
     expect(big.status).toBe(413);
-    const count = await sql`select count(*)::int as n from public.queue_entries`;
+    const count = await sql`select count(*)::int as n from love.queue_entries`;
     expect(count[0]!.n).toBeGreaterThan(0);
   });
 
@@ -463,7 +463,7 @@ describe("R1: the event stream", () => {
       expect(clinicStream.events.filter((e) => e.event === "queue_update")).toHaveLength(2);
 
       await patientStream.waitFor((events) => events.some((e) => e.event === "connected"));
-      await sql`insert into public.notifications (patient_key, clinic_id, type, message)
+      await sql`insert into love.notifications (patient_key, clinic_id, type, message)
                 values (${me}, ${clinic}, 'urgent', 'Please come to the reception')`;
       await patientStream.waitFor((events) => events.some((e) => e.event === "notice"));
       const notice = patientStream.events.find((e) => e.event === "notice")!;
@@ -503,7 +503,7 @@ describe("R1: the event stream", () => {
 
 describe("S2: no patient endpoint ever returns a PIN", () => {
   it("holds for every response this suite received", async () => {
-    const pins = await sql`select pin from public.daily_pins`;
+    const pins = await sql`select pin from love.daily_pins`;
     expect(pins.length).toBeGreaterThan(0);
     expect(api.bodies.length).toBeGreaterThan(50);
     for (const { path, text } of api.bodies) {

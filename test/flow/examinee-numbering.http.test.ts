@@ -35,7 +35,7 @@ describe("Q1/Q3/Q4: concurrent enters", () => {
     for (const response of responses) expect(response.body.success, response.text).toBe(true);
     const numbers = responses.map((r) => r.body.number as number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    const rows = await sql`select number, patient_key from public.queue_entries
+    const rows = await sql`select number, patient_key from love.queue_entries
                            where clinic_id = 'lab' and queue_day = '2032-01-10' order by number`;
     expect(rows.map((r) => r.number)).toEqual(numbers);
     // Each user got the number stored for them.
@@ -58,7 +58,7 @@ describe("Q1/Q3/Q4: concurrent enters", () => {
     const mine = responses.slice(0, 10);
     expect(new Set(mine.map((r) => r.body.number)).size).toBe(1);
     expect(mine.filter((r) => r.body.already_in_queue === false)).toHaveLength(1);
-    const [count] = await sql`select count(*)::int as n from public.queue_entries where patient_key = ${me}`;
+    const [count] = await sql`select count(*)::int as n from love.queue_entries where patient_key = ${me}`;
     expect(count!.n).toBe(1);
     const all = responses.map((r) => r.body.number as number);
     expect(new Set(all).size).toBe(11);
@@ -73,7 +73,7 @@ describe("Q2: numbers are never reused", () => {
     expect((await api.post("/queue/enter", { clinic: "eye", user: a }, { now })).body.number).toBe(1);
     expect((await api.post("/queue/enter", { clinic: "eye", user: b }, { now })).body.number).toBe(2);
     expect((await api.post("/queue/done", { clinic: "eye", user: a, pin: await staffPin("eye", now) }, { now })).body.success).toBe(true);
-    await sql`update public.queue_entries set status = 'CANCELLED', cancelled_at = ${now} where patient_key = ${b}`;
+    await sql`update love.queue_entries set status = 'CANCELLED', cancelled_at = ${now} where patient_key = ${b}`;
     expect((await api.post("/queue/enter", { clinic: "eye", user: c }, { now })).body.number).toBe(3);
     expect((await api.post("/queue/enter", { clinic: "eye", user: b }, { now })).body.number).toBe(4);
     expect((await api.post("/queue/enter", { clinic: "eye", user: a }, { now })).body).toMatchObject({ number: 1, status: "DONE" });
@@ -90,7 +90,7 @@ describe("Q6: Asia/Qatar day and PIN boundaries, with frozen clocks", () => {
 
     const staffEveningPin = await staffPin("int", qatar("2032-02-09T20:00"));
     const staffMorningPin = await staffPin("int", qatar("2032-02-10T05:00"));
-    const [sets] = await sql`select count(*)::int as n from public.daily_pins where pin_day = '2032-02-10'`;
+    const [sets] = await sql`select count(*)::int as n from love.daily_pins where pin_day = '2032-02-10'`;
     expect(sets!.n).toBeGreaterThan(0);
 
     const moments = ["00:30", "02:59", "03:00", "05:00"] as const;
@@ -133,7 +133,7 @@ describe("Q7: moving on to the next clinic", () => {
     await api.post("/queue/done", { clinic: "ecg", user: patient, pin: await staffPin("ecg", now) }, { now });
     const ent = await api.post("/queue/enter", { clinic: "ent", user: patient }, { now });
     expect(ent.body).toMatchObject({ success: true, clinic: "ent", number: 3, status: "WAITING" });
-    const rows = await sql`select clinic_id, number, status from public.queue_entries where patient_key = ${patient} order by id`;
+    const rows = await sql`select clinic_id, number, status from love.queue_entries where patient_key = ${patient} order by id`;
     expect(rows.map((r) => [r.clinic_id, r.number, r.status])).toEqual([["ecg", lab.body.number, "DONE"], ["ent", 3, "WAITING"]]);
   });
 });
@@ -144,7 +144,7 @@ describe("Q8: concurrent first logins", () => {
     const responses = await Promise.all(Array.from({ length: 25 }, () => api.post("/patient/login", { patientId: number, gender: "female" })));
     for (const response of responses) expect(response.body.success, response.text).toBe(true);
     expect(new Set(responses.map((r) => r.body.data.id)).size).toBe(1);
-    const [patients] = await sql`select count(*)::int as n from public.patients where patient_number = ${number}`;
+    const [patients] = await sql`select count(*)::int as n from love.patients where patient_number = ${number}`;
     expect(patients!.n).toBe(1);
   });
 });

@@ -35,7 +35,7 @@ async function pinOf(clinic: string, now: string): Promise<string> {
   return row!.pin as string;
 }
 async function entryRow(clinic: string, user: string) {
-  return sql`select clinic_id, queue_day::text as queue_day, number, status, done_at from public.queue_entries
+  return sql`select clinic_id, queue_day::text as queue_day, number, status, done_at from love.queue_entries
              where clinic_id = ${clinic} and patient_key = ${user} order by id`;
 }
 
@@ -45,22 +45,33 @@ describe("schema and security", () => {
 
   it("enables RLS on every table and leaves the API roles no privilege on them", async () => {
     const rows = await sql`select relname, relrowsecurity from pg_class
-                           where relnamespace = 'public'::regnamespace and relname = any(${tables})`;
+                           where relnamespace = 'love'::regnamespace and relname = any(${tables})`;
     expect(rows.map((r) => r.relname).sort()).toEqual([...tables].sort());
     for (const row of rows) expect(row.relrowsecurity, row.relname).toBe(true);
     const grants = await sql`select table_name, grantee, privilege_type from information_schema.role_table_grants
-                             where table_schema = 'public' and table_name = any(${tables})
+                             where table_schema = 'love' and table_name = any(${tables})
                                and grantee in ('anon', 'authenticated', 'PUBLIC')`;
     expect(grants).toEqual([]);
   });
 
+  it("creates nothing in public, where production's legacy tables live and PostgREST looks", async () => {
+    const inPublic = await sql`select c.relname, c.relkind from pg_class c
+                               where c.relnamespace = 'public'::regnamespace`;
+    expect(inPublic).toEqual([]);
+    const functionsInPublic = await sql`select proname from pg_proc where pronamespace = 'public'::regnamespace`;
+    expect(functionsInPublic).toEqual([]);
+    const anonUsage = await sql`select has_schema_privilege('anon', 'love', 'USAGE') as anon,
+                                       has_schema_privilege('authenticated', 'love', 'USAGE') as authenticated`;
+    expect(anonUsage[0]).toEqual({ anon: false, authenticated: false });
+  });
+
   it("denies the anon role every read, write and function of the flow", async () => {
     const attempts = [
-      "select * from public.daily_pins",
-      "select * from public.patient_sessions",
-      "insert into public.queue_entries (clinic_id, queue_day, number, patient_key, entered_at) values ('lab', current_date, 999, 'x', now())",
-      "update public.queue_entries set status = 'DONE'",
-      "delete from public.queue_entries",
+      "select * from love.daily_pins",
+      "select * from love.patient_sessions",
+      "insert into love.queue_entries (clinic_id, queue_day, number, patient_key, entered_at) values ('lab', current_date, 999, 'x', now())",
+      "update love.queue_entries set status = 'DONE'",
+      "delete from love.queue_entries",
       "select love.queue_enter('lab', 'anon-user', now())",
       "select love.current_pin('lab', now())",
     ];
@@ -75,12 +86,12 @@ describe("schema and security", () => {
   it("enforces one upper-case status vocabulary (C6) and never moves an entry to another clinic (Q7)", async () => {
     const user = newUser();
     await enter("lab", user, qatar("2030-01-01T10:00"));
-    await expect(sql`update public.queue_entries set status = 'waiting' where patient_key = ${user}`)
+    await expect(sql`update love.queue_entries set status = 'waiting' where patient_key = ${user}`)
       .rejects.toThrow(/check constraint/);
-    await expect(sql`update public.queue_entries set clinic_id = 'xr' where patient_key = ${user}`)
+    await expect(sql`update love.queue_entries set clinic_id = 'xr' where patient_key = ${user}`)
       .rejects.toThrow(/never move/);
     // Setting the same values is not a move.
-    await sql`update public.queue_entries set clinic_id = clinic_id, number = number where patient_key = ${user}`;
+    await sql`update love.queue_entries set clinic_id = clinic_id, number = number where patient_key = ${user}`;
   });
 });
 
@@ -98,7 +109,7 @@ describe("clinic ids (C4)", () => {
   });
 
   it("rejects unknown ids and injection strings", async () => {
-    for (const input of ["nope", "", "lab'; drop table public.clinics; --", "x".repeat(5000)]) {
+    for (const input of ["nope", "", "lab'; drop table love.clinics; --", "x".repeat(5000)]) {
       const [row] = await sql`select love.resolve_clinic(${input}) as id`;
       expect(row!.id).toBeNull();
     }
@@ -123,7 +134,7 @@ describe("ticket numbers", () => {
     const results = await Promise.all(users.map((user) => enter("eye", user, now)));
     const numbers = results.map((r) => r.number as number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    const [counts] = await sql`select last_number, waiting from public.clinic_days
+    const [counts] = await sql`select last_number, waiting from love.clinic_days
                                where clinic_id = 'eye' and queue_day = '2030-02-01'`;
     expect(counts).toEqual({ last_number: 50, waiting: 50 });
   });
@@ -146,7 +157,7 @@ describe("ticket numbers", () => {
     expect((await enter("psy", a, now)).number).toBe(1);
     expect((await enter("psy", b, now)).number).toBe(2);
     expect((await done("psy", a, await pinOf("psy", now), now)).success).toBe(true);
-    await sql`update public.queue_entries set status = 'CANCELLED', cancelled_at = now() where patient_key = ${b}`;
+    await sql`update love.queue_entries set status = 'CANCELLED', cancelled_at = now() where patient_key = ${b}`;
     expect((await enter("psy", newUser(), now)).number).toBe(3);
     // A cancelled patient may take a new ticket; a done patient gets the done ticket back.
     expect((await enter("psy", b, now)).number).toBe(4);
@@ -176,14 +187,14 @@ describe("business days in Asia/Qatar (Q6)", () => {
     expect(await pinOf("lab", qatar("2030-03-12T02:59"))).toBe(evening);
     expect(await pinOf("lab", qatar("2030-03-12T03:00"))).toBe(evening);
     expect(await pinOf("lab", qatar("2030-03-12T04:59"))).toBe(evening);
-    const [sets] = await sql`select count(distinct pin_day)::int as days from public.daily_pins
+    const [sets] = await sql`select count(distinct pin_day)::int as days from love.daily_pins
                              where pin_day in ('2030-03-11', '2030-03-12')`;
     expect(sets!.days).toBe(1);
     await pinOf("lab", qatar("2030-03-12T05:00"));
-    const pins = await sql`select pin_day::text, clinic_id, pin from public.daily_pins
+    const pins = await sql`select pin_day::text, clinic_id, pin from love.daily_pins
                            where pin_day in ('2030-03-11', '2030-03-12')`;
     const byDay = (d: string) => pins.filter((p) => p.pin_day === d);
-    const active = await sql`select count(*)::int as n from public.clinics where active`;
+    const active = await sql`select count(*)::int as n from love.clinics where active`;
     for (const d of ["2030-03-11", "2030-03-12"]) {
       expect(byDay(d)).toHaveLength(active[0]!.n);
       expect(new Set(byDay(d).map((p) => p.pin)).size).toBe(active[0]!.n);
@@ -226,7 +237,7 @@ describe("position codes (row 3)", () => {
     for (const user of [a, b, c]) await enter("aud", user, now);
     expect(await position("aud", c, now)).toMatchObject({ status: "WAITING", display_number: 2, ahead: 2, total_waiting: 3, estimated_wait_minutes: 10 });
     expect(await position("aud", a, now)).toMatchObject({ status: "NEXT", display_number: 0, ahead: 0 });
-    await sql`update public.queue_entries set status = 'IN_SERVICE', called_at = ${now} where patient_key = ${a}`;
+    await sql`update love.queue_entries set status = 'IN_SERVICE', called_at = ${now} where patient_key = ${a}`;
     expect(await position("aud", a, now)).toMatchObject({ status: "IN_SERVICE", display_number: 0, ahead: 0, total_waiting: 2 });
     expect(await position("aud", c, now)).toMatchObject({ display_number: 1, ahead: 1 });
     await done("aud", a, await pinOf("aud", now), now);
@@ -267,7 +278,7 @@ describe("done with a PIN (S1, S3, C8, D2)", () => {
     expect(first).toMatchObject({ success: true, status: "DONE", duration_minutes: 12, already_done: false, remaining_in_queue: 0 });
     const replay = await done("ecg", user, "9999", qatar("2030-05-02T10:30"));
     expect(replay).toMatchObject({ success: true, status: "DONE", already_done: true, exit_time: first.exit_time });
-    const events = await sql`select count(*)::int as n from public.events where event_type = 'COMPLETED' and patient_id = ${user}`;
+    const events = await sql`select count(*)::int as n from love.events where event_type = 'COMPLETED' and patient_id = ${user}`;
     expect(events[0]!.n).toBe(1);
   });
 
@@ -295,7 +306,7 @@ describe("done with a PIN (S1, S3, C8, D2)", () => {
     const wrong = pin === "1111" ? "2222" : "1111";
     const results = await Promise.all(Array.from({ length: 8 }, () => done("lab", user, wrong, t0)));
     expect(results.every((r) => r.success === false)).toBe(true);
-    const [row] = await sql`select failures from public.pin_attempts where patient_key = ${user} and clinic_id = 'lab'`;
+    const [row] = await sql`select failures from love.pin_attempts where patient_key = ${user} and clinic_id = 'lab'`;
     expect(row!.failures).toBeGreaterThanOrEqual(5);
     expect((await done("lab", user, pin, t0)).code).toBe("PIN_LOCKED");
   });
@@ -322,12 +333,12 @@ describe("counters", () => {
     await Promise.all(users.map((u) => enter("women_eyes", u, now)));
     const pin = await pinOf("women_eyes", now);
     await Promise.all(users.slice(0, 7).map((u) => done("women_eyes", u, pin, now)));
-    await sql`update public.queue_entries set status = 'CALLED', called_at = ${now}
+    await sql`update love.queue_entries set status = 'CALLED', called_at = ${now}
               where patient_key = any(${users.slice(7, 10)})`;
-    await sql`update public.queue_entries set status = 'CANCELLED' where patient_key = any(${users.slice(10, 12)})`;
-    const [d] = await sql`select waiting, serving, done, cancelled from public.clinic_days
+    await sql`update love.queue_entries set status = 'CANCELLED' where patient_key = any(${users.slice(10, 12)})`;
+    const [d] = await sql`select waiting, serving, done, cancelled from love.clinic_days
                           where clinic_id = 'women_eyes' and queue_day = '2030-06-01'`;
-    const rows = await sql`select status, count(*)::int as n from public.queue_entries
+    const rows = await sql`select status, count(*)::int as n from love.queue_entries
                            where clinic_id = 'women_eyes' and queue_day = '2030-06-01' group by status`;
     const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
     expect(d).toEqual({ waiting: n("WAITING"), serving: n("CALLED") + n("IN_SERVICE"), done: n("DONE"), cancelled: n("CANCELLED") });
@@ -340,9 +351,9 @@ describe("counters", () => {
     await sql`select love.queue_enter('women_internal', 'blk-' || g, ${now}::timestamptz) from generate_series(1, 150) g`;
     await sql`select love.queue_enter('women_internal', 'blk-' || g, ${now}::timestamptz) from generate_series(151, 300) g`;
     // Take people out at random: done, called, cancelled.
-    await sql`update public.queue_entries set status = (array['DONE', 'CALLED', 'CANCELLED'])[1 + (number % 3)]
+    await sql`update love.queue_entries set status = (array['DONE', 'CALLED', 'CANCELLED'])[1 + (number % 3)]
               where clinic_id = 'women_internal' and queue_day = ${day} and (number * 7919) % 5 < 2`;
-    const rows = await sql`select number, status from public.queue_entries
+    const rows = await sql`select number, status from love.queue_entries
                            where clinic_id = 'women_internal' and queue_day = ${day} order by number`;
     expect(rows).toHaveLength(300);
     const computed = await sql`select n, love.waiting_ahead('women_internal', ${day}::date, n) as ahead
@@ -351,7 +362,7 @@ describe("counters", () => {
       const expected = rows.filter((r) => r.status === "WAITING" && r.number < n).length;
       expect(ahead, `number ${n}`).toBe(expected);
     }
-    const [blocks] = await sql`select sum(waiting)::int as n from public.clinic_day_blocks
+    const [blocks] = await sql`select sum(waiting)::int as n from love.clinic_day_blocks
                                where clinic_id = 'women_internal' and queue_day = ${day}`;
     expect(blocks!.n).toBe(rows.filter((r) => r.status === "WAITING").length);
   });

@@ -66,7 +66,7 @@ async function checkAgainstDatabase(stack: TestStack) {
   try {
     for (const clinic of CLINICS) {
       const [row] = await sql<{ last_number: number; waiting: number }[]>`
-        select last_number, waiting from public.clinic_days
+        select last_number, waiting from love.clinic_days
         where clinic_id = ${clinic} and queue_day = (now() at time zone 'Asia/Qatar')::date`;
       const status = await (await fetch(`${stack.baseUrl}/api/v1/queue/status?clinic=${clinic}`)).json();
       expect(status.last_number, clinic).toBe(row?.last_number ?? 0);

@@ -101,7 +101,7 @@ describe("database frozen under load", () => {
     const acknowledged = outcomes.filter((o) => o.kind === "enter" && o.status === 200 && o.body?.success === true);
     expect(acknowledged.length).toBeGreaterThan(20);
     const rows = await sql<{ patient_key: string; number: number }[]>`
-      select patient_key, number from public.queue_entries where clinic_id = ${CLINIC}`;
+      select patient_key, number from love.queue_entries where clinic_id = ${CLINIC}`;
     const stored = new Map(rows.map((row) => [row.patient_key, row.number]));
     for (const o of acknowledged) expect(stored.get(o.user!), o.user).toBe(o.body.number);
   }, 60_000);

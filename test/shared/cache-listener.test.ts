@@ -49,7 +49,7 @@ it("an isolate's first cached reads are not stored before its LISTEN is active (
     const before = (await cachedQueueStatus(clinic, now())).total_waiting as number;
     // Another isolate (the queue function) writes, and its outbox replay marks the row processed.
     await sql`select love.queue_enter(${clinic}, ${`listener-${clinic}`}, now())`;
-    await sql`update public.events set processed_at = now() where event_type = 'CACHE_INVALIDATED' and processed_at is null`;
+    await sql`update love.events set processed_at = now() where event_type = 'CACHE_INVALIDATED' and processed_at is null`;
     await new Promise((resolve) => setTimeout(resolve, 200)); // NOTIFY's delivery
     const after = (await cachedQueueStatus(clinic, now())).total_waiting as number;
     if (after !== before + 1) stale.push(`${clinic}: ${before} → ${after}`);

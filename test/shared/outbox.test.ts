@@ -38,7 +38,7 @@ afterAll(async () => {
 
 const pending = () => sql<{ clinic_code: string; keys: string[] }[]>`
   select clinic_code, array(select jsonb_array_elements_text(data -> 'keys')) as keys
-  from public.events where event_type = 'CACHE_INVALIDATED' and processed_at is null order by id`;
+  from love.events where event_type = 'CACHE_INVALIDATED' and processed_at is null order by id`;
 
 describe("transactional outbox", () => {
   it("a queue change writes CACHE_INVALIDATED with the directive's keys in the same transaction", async () => {
@@ -97,7 +97,7 @@ describe("transactional outbox", () => {
   it("purges replayed rows older than a day, and nothing else", async () => {
     await invalidator.replayPending();
     await sql`
-      insert into public.events (event_type, clinic_code, data, created_at, processed_at) values
+      insert into love.events (event_type, clinic_code, data, created_at, processed_at) values
         ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '2 days', now() - interval '2 days'),
         ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '2 days', null),
         ('CACHE_INVALIDATED', 'lab', '{"keys": []}', now() - interval '1 hour', now()),
@@ -105,7 +105,7 @@ describe("transactional outbox", () => {
     expect(await invalidator.purgeProcessed()).toBe(1);
     const left = await sql<{ event_type: string; processed: boolean; old: boolean }[]>`
       select event_type, processed_at is not null as processed, created_at < now() - interval '1 day' as old
-      from public.events where clinic_code = 'lab' and (event_type = 'COMPLETED' or created_at < now() - interval '30 minutes')
+      from love.events where clinic_code = 'lab' and (event_type = 'COMPLETED' or created_at < now() - interval '30 minutes')
       order by id`;
     expect(left).toEqual([
       { event_type: "CACHE_INVALIDATED", processed: false, old: true },

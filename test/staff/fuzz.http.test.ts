@@ -69,16 +69,16 @@ const INJECTIONS = [
   "' OR '1'='1",
   "' OR 1=1 --",
   "admin'--",
-  "'; drop table public.admins; --",
-  "lab'; delete from public.queue_entries; --",
+  "'; drop table love.admins; --",
+  "lab'; delete from love.queue_entries; --",
   "1; select pg_sleep(3); --",
   "$$; drop schema love cascade; $$",
-  "\\'; truncate public.daily_pins; --",
+  "\\'; truncate love.daily_pins; --",
   "\" OR \"\"=\"",
   "1) or (1=1",
   "lab\u0000' or 1=1",
   "%27%20OR%201%3D1--",
-  "' union select password_hash from public.admins --",
+  "' union select password_hash from love.admins --",
 ];
 
 async function send(method: string, path: string, options: { query?: string; body?: string; headers?: Record<string, string> }) {
@@ -110,9 +110,9 @@ async function send(method: string, path: string, options: { query?: string; bod
 
 describe("SQL injection in every field (S4)", () => {
   it("changes nothing, answers no 5xx and logs nobody in", async () => {
-    const before = await sql`select (select count(*) from public.admins)::int as admins,
-                                    (select count(*) from public.clinics)::int as clinics,
-                                    (select count(*) from public.admin_sessions)::int as sessions`;
+    const before = await sql`select (select count(*) from love.admins)::int as admins,
+                                    (select count(*) from love.clinics)::int as clinics,
+                                    (select count(*) from love.admin_sessions)::int as sessions`;
     const failures: string[] = [];
     for (const endpoint of ENDPOINTS) {
       for (const field of endpoint.fields) {
@@ -147,13 +147,13 @@ describe("SQL injection in every field (S4)", () => {
       if (response.status !== 401 && response.status !== 429) failures.push(`form login ${payload}: ${response.status}`);
     }
     expect(failures).toEqual([]);
-    const after = await sql`select (select count(*) from public.admins)::int as admins,
-                                   (select count(*) from public.clinics)::int as clinics,
-                                   (select count(*) from public.admin_sessions)::int as sessions`;
+    const after = await sql`select (select count(*) from love.admins)::int as admins,
+                                   (select count(*) from love.clinics)::int as clinics,
+                                   (select count(*) from love.admin_sessions)::int as sessions`;
     expect(after[0]!.admins).toBe(before[0]!.admins);
     expect(after[0]!.clinics).toBe(before[0]!.clinics);
     expect(after[0]!.sessions).toBe(before[0]!.sessions);
-    expect((await sql`select count(*)::int as n from public.daily_pins`)[0]!.n).toBeGreaterThan(0);
+    expect((await sql`select count(*)::int as n from love.daily_pins`)[0]!.n).toBeGreaterThan(0);
     expect((await sql`select to_regnamespace('love') is not null as ok`)[0]!.ok).toBe(true);
   }, 180_000);
 });

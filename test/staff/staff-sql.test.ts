@@ -29,31 +29,31 @@ const NEW_TABLES = ["admins", "admin_sessions", "admin_login_attempts", "admin_t
 describe("RLS and privileges (S4)", () => {
   it("enables RLS on the staff tables, with no policy and no privilege for the API roles", async () => {
     const rows = await sql`select relname, relrowsecurity from pg_class
-                           where relnamespace = 'public'::regnamespace and relname = any(${NEW_TABLES})`;
+                           where relnamespace = 'love'::regnamespace and relname = any(${NEW_TABLES})`;
     expect(rows.map((row) => row.relname).sort()).toEqual([...NEW_TABLES].sort());
     for (const row of rows) expect(row.relrowsecurity, row.relname).toBe(true);
-    expect(await sql`select * from pg_policies where schemaname = 'public' and tablename = any(${NEW_TABLES})`).toEqual([]);
+    expect(await sql`select * from pg_policies where schemaname = 'love' and tablename = any(${NEW_TABLES})`).toEqual([]);
     const grants = await sql`select table_name, grantee, privilege_type from information_schema.role_table_grants
-                             where table_schema = 'public' and table_name = any(${NEW_TABLES})
+                             where table_schema = 'love' and table_name = any(${NEW_TABLES})
                                and grantee in ('anon', 'authenticated', 'PUBLIC')`;
     expect(grants).toEqual([]);
   });
 
   it("denies anon and authenticated every read of admins, PINs and sessions and every write of queue entries", async () => {
     const attempts = [
-      "select * from public.admins",
-      "select password_hash from public.admins",
-      "select * from public.admin_sessions",
-      "select * from public.admin_token_keys",
-      "select * from public.admin_login_attempts",
-      "select * from public.daily_pins",
-      "select * from public.patient_sessions",
-      "select * from public.rate_limits",
-      "insert into public.admins (username, password_hash) values ('evil', 'plain')",
-      "insert into public.queue_entries (clinic_id, queue_day, number, patient_key, entered_at) values ('lab', current_date, 999, 'x', now())",
-      "update public.queue_entries set status = 'DONE'",
-      "delete from public.queue_entries",
-      "update public.daily_pins set pin = '0000'",
+      "select * from love.admins",
+      "select password_hash from love.admins",
+      "select * from love.admin_sessions",
+      "select * from love.admin_token_keys",
+      "select * from love.admin_login_attempts",
+      "select * from love.daily_pins",
+      "select * from love.patient_sessions",
+      "select * from love.rate_limits",
+      "insert into love.admins (username, password_hash) values ('evil', 'plain')",
+      "insert into love.queue_entries (clinic_id, queue_day, number, patient_key, entered_at) values ('lab', current_date, 999, 'x', now())",
+      "update love.queue_entries set status = 'DONE'",
+      "delete from love.queue_entries",
+      "update love.daily_pins set pin = '0000'",
       "select love.queue_call('lab', 1, null, now())",
       "select love.pin_status(null, now())",
       "select love.admin_token_keys()",
@@ -72,11 +72,11 @@ describe("RLS and privileges (S4)", () => {
   });
 
   it("stores only bcrypt hashes: a plaintext password cannot be inserted", async () => {
-    await expect(sql`insert into public.admins (username, password_hash) values ('plain', 'admin123')`)
+    await expect(sql`insert into love.admins (username, password_hash) values ('plain', 'admin123')`)
       .rejects.toThrow(/check constraint/);
     const result = await r(sql`select love.ensure_admin('plain2', 'admin123', 'admin') as r`);
     expect(result).toMatchObject({ success: false, code: "INVALID_PASSWORD_HASH" });
-    expect(await sql`select 1 from public.admins`).toHaveLength(0);
+    expect(await sql`select 1 from love.admins`).toHaveLength(0);
   });
 });
 
@@ -105,7 +105,7 @@ describe("queue_call (D1)", () => {
       expect(new Set(called.map((result) => result.number)).size).toBe(12);
       expect(new Set(called.map((result) => result.user))).toEqual(new Set(users));
       expect(results.filter((result) => !result.success).every((result) => result.code === "NO_PATIENTS_WAITING")).toBe(true);
-      const statuses = await sql`select status, count(*)::int as n from public.queue_entries
+      const statuses = await sql`select status, count(*)::int as n from love.queue_entries
                                  where patient_key = any(${users}) group by status`;
       expect(statuses).toEqual([{ status: "CALLED", n: 12 }]);
     } finally {
@@ -123,7 +123,7 @@ describe("queue_call (D1)", () => {
       ));
       expect(new Set(results.map((result) => result.number))).toEqual(new Set([1]));
       expect(results.filter((result) => result.replayed === false)).toHaveLength(1);
-      const called = await sql`select patient_key from public.queue_entries where patient_key = any(${users}) and status = 'CALLED'`;
+      const called = await sql`select patient_key from love.queue_entries where patient_key = any(${users}) and status = 'CALLED'`;
       expect(called.map((row) => row.patient_key)).toEqual([users[0]]);
       const next = await r(sql`select love.queue_call('aud', null, 'other-key', ${now.toISOString()}::timestamptz) as r`);
       expect(next).toMatchObject({ success: true, number: 2, replayed: false });
@@ -141,7 +141,7 @@ describe("counters kept in Postgres", () => {
         client`select love.admin_login_begin('concurrent-name') as r`.then((rows) => rows[0]!.r)
       ));
       expect(results.filter((result) => !result.locked)).toHaveLength(5);
-      const [row] = await sql`select failures, locked_until > now() as locked from public.admin_login_attempts
+      const [row] = await sql`select failures, locked_until > now() as locked from love.admin_login_attempts
                               where username_key = 'concurrent-name'`;
       expect(row).toMatchObject({ failures: 5, locked: true });
     } finally {

@@ -53,7 +53,7 @@ async function enter(clinic: string, user: string, now?: string): Promise<number
 }
 
 async function currentKey(): Promise<{ kid: string; secret: string }> {
-  const [row] = await sql`select kid, secret from public.admin_token_keys where retired_at is null order by created_at desc limit 1`;
+  const [row] = await sql`select kid, secret from love.admin_token_keys where retired_at is null order by created_at desc limit 1`;
   return row as { kid: string; secret: string };
 }
 
@@ -107,7 +107,7 @@ describe("POST /admin/login (row 17, S5)", () => {
     }
     const notJson = await api.call("POST", "/admin/login", { raw: "{not json", headers: { "Content-Type": "application/json" } });
     expect(notJson.status).toBe(401);
-    const [row] = await sql`select password_hash from public.admins where username = 'alice'`;
+    const [row] = await sql`select password_hash from love.admins where username = 'alice'`;
     expect(row!.password_hash).toMatch(/^\$2[aby]\$04\$/);
   });
 
@@ -121,12 +121,12 @@ describe("POST /admin/login (row 17, S5)", () => {
     expect(right.status).toBe(429);
     expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(800);
     expect(right.body).toMatchObject({ success: false, code: "ADMIN_LOCKED" });
-    const [row] = await sql`select failures, locked_until > now() as locked from public.admin_login_attempts where username_key = 'locky'`;
+    const [row] = await sql`select failures, locked_until > now() as locked from love.admin_login_attempts where username_key = 'locky'`;
     expect(row).toMatchObject({ failures: 5, locked: true });
     // A successful login clears the counter.
-    await sql`delete from public.admin_login_attempts where username_key = 'locky'`;
+    await sql`delete from love.admin_login_attempts where username_key = 'locky'`;
     expect((await api.login("locky", PASSWORD)).status).toBe(200);
-    expect(await sql`select 1 from public.admin_login_attempts where username_key = 'locky'`).toHaveLength(0);
+    expect(await sql`select 1 from love.admin_login_attempts where username_key = 'locky'`).toHaveLength(0);
   });
 
   it("bootstraps the first admin from LOVE_ADMIN_USERNAME/LOVE_ADMIN_PASSWORD once, never changing it later", async () => {
@@ -171,7 +171,7 @@ describe("POST /admin/login (row 17, S5)", () => {
     // The old session ended with the password change.
     expect((await api.get("/admin/session", { token: carol })).status).toBe(401);
     expect((await api.login("carol", "new secret for c!")).status).toBe(200);
-    const [row] = await sql`select password_hash from public.admins where username = 'carol'`;
+    const [row] = await sql`select password_hash from love.admins where username = 'carol'`;
     expect(row!.password_hash).toMatch(/^\$2[aby]\$/);
   });
 });
@@ -189,7 +189,7 @@ describe("admin endpoints require a valid admin token (S5)", () => {
   it("refuses missing, foreign, unsigned, forged, tampered and expired tokens on every admin endpoint", async () => {
     const key = await currentKey();
     const secret = new TextEncoder().encode(key.secret);
-    const [session] = await sql`select s.id, s.admin_id from public.admin_sessions s join public.admins a on a.id = s.admin_id
+    const [session] = await sql`select s.id, s.admin_id from love.admin_sessions s join love.admins a on a.id = s.admin_id
                                 where a.username = 'alice' and s.revoked_at is null order by s.created_at desc limit 1`;
     const claims = { sid: session!.id, username: "alice", role: "super_admin" };
     const sign = (jwt: SignJWT, withKey = secret) => jwt.setProtectedHeader({ alg: "HS256", typ: "JWT", kid: key.kid }).sign(withKey);
@@ -228,7 +228,7 @@ describe("admin endpoints require a valid admin token (S5)", () => {
 
     const expired = await api.token("alice", PASSWORD);
     const sid = JSON.parse(Buffer.from(expired.split(".")[1]!, "base64url").toString()).sid;
-    await sql`update public.admin_sessions set expires_at = now() - interval '1 second' where id = ${sid}`;
+    await sql`update love.admin_sessions set expires_at = now() - interval '1 second' where id = ${sid}`;
     await refusedEverywhere("session expired", { token: expired });
   });
 
@@ -263,7 +263,7 @@ describe("queue/call (row 6, D1)", () => {
     for (const call of calls.filter((response) => !response.body.success)) {
       expect(call.body).toMatchObject({ success: false, code: "NO_PATIENTS_WAITING", message: "No patients waiting" });
     }
-    const statuses = await sql`select status, count(*)::int as n from public.queue_entries where patient_key = any(${users}) group by status`;
+    const statuses = await sql`select status, count(*)::int as n from love.queue_entries where patient_key = any(${users}) group by status`;
     expect(statuses).toEqual([{ status: "CALLED", n: 8 }]);
     const position = await api.get(`/queue/position?clinic=psy&user=${users[0]}`);
     expect(position.body).toMatchObject({ status: "IN_SERVICE", display_number: 0 });
@@ -276,7 +276,7 @@ describe("queue/call (row 6, D1)", () => {
     const first = await api.post("/queue/call", { clinic: "dnt" }, { token });
     const second = await api.post("/queue/call", { clinic: "dnt" }, { token });
     expect([first.body.user, second.body.user]).toEqual([a, b]);
-    const rows = await sql`select patient_key, status, done_at from public.queue_entries where patient_key in (${a}, ${b}) order by number`;
+    const rows = await sql`select patient_key, status, done_at from love.queue_entries where patient_key in (${a}, ${b}) order by number`;
     expect(rows).toEqual([{ patient_key: a, status: "CALLED", done_at: null }, { patient_key: b, status: "CALLED", done_at: null }]);
   });
 
@@ -292,7 +292,7 @@ describe("queue/call (row 6, D1)", () => {
     expect(other.body.number).toBe(replays[0]!.body.number + 1);
     const again = await api.post("/queue/call", { clinic: "der" }, { token, headers: { "Idempotency-Key": "call-der-2" } });
     expect(again.body).toMatchObject({ number: other.body.number, replayed: true });
-    const waiting = await sql`select count(*)::int as n from public.queue_entries where patient_key = any(${users}) and status = 'WAITING'`;
+    const waiting = await sql`select count(*)::int as n from love.queue_entries where patient_key = any(${users}) and status = 'WAITING'`;
     expect(waiting[0]!.n).toBe(1);
     const invalid = await api.post("/queue/call", { clinic: "der" }, { token, headers: { "X-Request-Id": "bad id with spaces" } });
     expect(invalid.body).toMatchObject({ success: false, code: "INVALID_REQUEST_ID" });
@@ -345,7 +345,7 @@ describe("PINs reach admins only (rows 7, 8, S2)", () => {
       expect(response.status).toBe(200);
       expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
     }
-    const [row] = await sql`select failures, locked_until is not null as locked from public.pin_attempts where patient_key = ${user}`;
+    const [row] = await sql`select failures, locked_until is not null as locked from love.pin_attempts where patient_key = ${user}`;
     expect(row).toMatchObject({ locked: true });
   });
 
@@ -497,7 +497,7 @@ describe("rate limit, CORS, debug routes, body limit, database failure", () => {
     // Another client, and an admin with a token, are not affected.
     expect((await api.get("/path/choose")).status).toBe(200);
     expect((await api.get("/stats/dashboard", { client, token })).status).toBe(200);
-    const [row] = await sql`select sum(hits)::int as hits from public.rate_limits where client_key = ${`ip:${client}`}`;
+    const [row] = await sql`select sum(hits)::int as hits from love.rate_limits where client_key = ${`ip:${client}`}`;
     expect(row!.hits).toBeGreaterThanOrEqual(71);
   });
 
@@ -573,7 +573,7 @@ describe("rate limit, CORS, debug routes, body limit, database failure", () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const locked = new Promise<void>((ready) => {
       void locker.begin(async (tx) => {
-        await tx`lock table public.clinic_days in access exclusive mode`;
+        await tx`lock table love.clinic_days in access exclusive mode`;
         ready();
         await held;
       });

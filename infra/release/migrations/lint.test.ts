@@ -147,3 +147,18 @@ describe("column types", () => {
     expect(isWidening("text[]", "text[]")).toBe(true);
   });
 });
+
+describe("migration lint: the restructured baseline's history", () => {
+  it("refuses a file that reuses a version of the superseded 2025-11-25 baseline", () => {
+    const result = lintMigrationFiles([{ fileName: "20251125210000_staff.sql", sql: "create table love.x (id int);" }]);
+    expect(result.violations.map((finding) => finding.rule)).toEqual(["superseded-version"]);
+    expect(result.violations[0]?.message).toContain("superseded on 2026-12-01");
+  });
+
+  it("passes the repository's own migrations", async () => {
+    const { readMigrationFiles } = await import("../../supabase/migration-files.ts");
+    const result = lintMigrationFiles(await readMigrationFiles("supabase/migrations"));
+    expect(result.violations).toEqual([]);
+    expect(result.files.length).toBeGreaterThan(0);
+  });
+});

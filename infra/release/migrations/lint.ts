@@ -13,6 +13,7 @@
 //   -- love:contract-step: <why no stable release uses what this removes>
 // Not linted: statements inside DO blocks and function bodies (EXECUTE '...'), policies, triggers, indexes, constraints.
 import { headerComments, splitMasked, splitTopLevel } from "../../supabase/sql-text.ts";
+import { supersededBy } from "./history.ts";
 import { isWidening, normalizeType } from "./types.ts";
 
 export const CONTRACT_MARKER = "love:contract-step";
@@ -26,7 +27,8 @@ export type Rule =
   | "type-change"
   | "set-not-null"
   | "add-not-null"
-  | "marker-without-reason";
+  | "marker-without-reason"
+  | "superseded-version";
 
 export interface Finding {
   file: string;
@@ -158,6 +160,16 @@ export function lintMigrationFiles(sources: readonly MigrationSource[]): LintRes
         line: 1,
         rule: "marker-without-reason",
         message: `"-- ${CONTRACT_MARKER}" needs a reason after a colon: why no stable release still uses what this removes`,
+        allowed: false,
+      });
+    }
+    const superseded = supersededBy(source.fileName.split("_")[0] ?? "");
+    if (superseded) {
+      findings.push({
+        file: source.fileName,
+        line: 1,
+        rule: "superseded-version",
+        message: `version ${source.fileName.split("_")[0]} belongs to the baseline superseded on ${superseded.on} (${superseded.reason}); give the migration a new version`,
         allowed: false,
       });
     }

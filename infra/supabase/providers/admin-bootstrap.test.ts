@@ -53,7 +53,7 @@ interface AdminRow {
   updated_at: Date;
 }
 const admins = async (): Promise<AdminRow[]> =>
-  (await api.sql(project.ref))<AdminRow[]>`select id::text, username, password_hash, role, updated_at from public.admins order by id`;
+  (await api.sql(project.ref))<AdminRow[]>`select id::text, username, password_hash, role, updated_at from love.admins order by id`;
 const adminNamed = async (username: string) => (await admins()).find((row) => row.username.toLowerCase() === username.toLowerCase());
 
 const desired = (username: string, password: string): AdminBootstrapInputs => ({ ...connectionTo(api), projectRef: project.ref, username, password });
@@ -106,7 +106,7 @@ describe("AdminBootstrap provider", () => {
   it("never changes an existing admin, whatever the password, matching the name case-insensitively", async () => {
     const existingHash = await hashPassword("the-old-password-1", 4);
     await (await api.sql(project.ref))`
-      insert into public.admins (username, password_hash, role) values ('Ops.Lead', ${existingHash}, 'admin')`;
+      insert into love.admins (username, password_hash, role) values ('Ops.Lead', ${existingHash}, 'admin')`;
     const before = await adminNamed("Ops.Lead");
 
     const since = api.requests.length;
@@ -156,7 +156,7 @@ describe("AdminBootstrap provider", () => {
     expect((await p.check(containsName, containsName)).failures).toEqual([
       { property: "password", reason: "adminBootstrapPassword: the password must not contain the user name" },
     ]);
-    const badName = desired("x'; drop table public.admins; --", "a-fine-password-5");
+    const badName = desired("x'; drop table love.admins; --", "a-fine-password-5");
     expect((await p.check(badName, badName)).failures).toEqual([
       { property: "username", reason: expect.stringMatching(/^adminBootstrapUsername must match /) },
     ]);

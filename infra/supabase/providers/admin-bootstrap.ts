@@ -117,7 +117,7 @@ async function ensureAdmin(context: ProviderContext, inputs: AdminBootstrapInput
 async function adminExists(client: ManagementClient, ref: string, usernameLiteral: string): Promise<boolean> {
   const [row] = await client.runQuery<{ present: boolean }>(
     ref,
-    `select exists (select 1 from public.admins where lower(username) = lower(${usernameLiteral}::text)) as present`,
+    `select exists (select 1 from love.admins where lower(username) = lower(${usernameLiteral}::text)) as present`,
     { readOnly: true },
   );
   return row?.present === true;

@@ -8,7 +8,7 @@
 
 -- Admins -------------------------------------------------------------------------------------------------
 
-create table public.admins (
+create table love.admins (
   id bigint generated always as identity primary key,
   username text not null check (username ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$'),
   -- bcrypt only ($2a$/$2b$/$2y$, cost 04–31): a plaintext password cannot even be stored (bug S4/S5).
@@ -19,21 +19,21 @@ create table public.admins (
   updated_at timestamptz not null default now(),
   last_login_at timestamptz
 );
-create unique index admins_username_ci on public.admins (lower(username));
+create unique index admins_username_ci on love.admins (lower(username));
 
 -- Server-side sessions: the token names one; logout, a password change or deactivation ends it at once.
-create table public.admin_sessions (
+create table love.admin_sessions (
   id uuid primary key default gen_random_uuid(),
-  admin_id bigint not null references public.admins (id) on delete cascade,
+  admin_id bigint not null references love.admins (id) on delete cascade,
   created_at timestamptz not null,
   expires_at timestamptz not null,
   revoked_at timestamptz,
   client text check (char_length(client) <= 64)
 );
-create index admin_sessions_by_admin on public.admin_sessions (admin_id);
+create index admin_sessions_by_admin on love.admin_sessions (admin_id);
 
 -- Failed-login lockout per user name (also for names that do not exist, so a lock reveals nothing).
-create table public.admin_login_attempts (
+create table love.admin_login_attempts (
   username_key text primary key check (char_length(username_key) <= 64),
   failures int not null default 0 check (failures >= 0),
   window_started_at timestamptz not null,
@@ -42,58 +42,58 @@ create table public.admin_login_attempts (
 
 -- HMAC keys of the admin tokens, made by the database itself: no secret to configure, the same in every
 -- isolate, rotated with love.rotate_admin_token_key() (retired keys verify for one more session lifetime).
-create table public.admin_token_keys (
+create table love.admin_token_keys (
   kid text primary key check (kid ~ '^[A-Za-z0-9_-]{1,64}$'),
   secret text not null check (char_length(secret) >= 43),
   created_at timestamptz not null default now(),
   retired_at timestamptz
 );
-insert into public.admin_token_keys (kid, secret)
+insert into love.admin_token_keys (kid, secret)
 values ('k' || to_char(clock_timestamp() at time zone 'UTC', 'YYYYMMDDHH24MISSMS'),
         replace(gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
 
 -- Staff actions keyed by the client's X-Request-Id / Idempotency-Key: a replay returns the stored result.
-create table public.admin_requests (
+create table love.admin_requests (
   operation text not null check (operation ~ '^[a-z_]{1,32}$'),
   request_key text not null check (request_key ~ '^[A-Za-z0-9._:-]{1,128}$'),
-  admin_id bigint references public.admins (id) on delete set null,
+  admin_id bigint references love.admins (id) on delete set null,
   result jsonb not null,
   created_at timestamptz not null,
   primary key (operation, request_key)
 );
-create index admin_requests_by_time on public.admin_requests (created_at);
+create index admin_requests_by_time on love.admin_requests (created_at);
 
 -- Per-clinic staff settings: the call interval (stored, shown, never used to call automatically: calling is
 -- manual, contract §3.5) and the capacity behind stats/queues' occupancy.
-create table public.clinic_settings (
-  clinic_id text primary key references public.clinics (id),
+create table love.clinic_settings (
+  clinic_id text primary key references love.clinics (id),
   call_interval_minutes int check (call_interval_minutes between 1 and 240),
   capacity int check (capacity between 1 and 10000),
   updated_at timestamptz not null,
-  updated_by bigint references public.admins (id) on delete set null
+  updated_by bigint references love.admins (id) on delete set null
 );
 
 -- Generated reports (reports/history lists them).
-create table public.reports (
+create table love.reports (
   report_type text not null check (report_type in ('daily', 'weekly', 'monthly', 'annual')),
   period_key text not null check (period_key ~ '^[0-9]{4}(-W[0-9]{2}|-[0-9]{2}(-[0-9]{2})?)?$'),
   period_start date not null,
   period_end date not null,
   data jsonb not null,
   generated_at timestamptz not null,
-  generated_by bigint references public.admins (id) on delete set null,
+  generated_by bigint references love.admins (id) on delete set null,
   primary key (report_type, period_key)
 );
-create index reports_by_time on public.reports (generated_at desc);
+create index reports_by_time on love.reports (generated_at desc);
 
 -- Fixed-window request counters per client, shared by every isolate (bug M3).
-create table public.rate_limits (
+create table love.rate_limits (
   client_key text not null check (char_length(client_key) <= 128),
   window_start timestamptz not null,
   hits int not null default 0,
   primary key (client_key, window_start)
 );
-create index rate_limits_by_window on public.rate_limits (window_start);
+create index rate_limits_by_window on love.rate_limits (window_start);
 
 do $$
 declare
@@ -102,16 +102,16 @@ begin
   foreach t in array array['admins', 'admin_sessions', 'admin_login_attempts', 'admin_token_keys', 'admin_requests',
     'clinic_settings', 'reports', 'rate_limits']
   loop
-    execute format('alter table public.%I enable row level security', t);
-    execute format('revoke all on table public.%I from anon, authenticated, public', t);
+    execute format('alter table love.%I enable row level security', t);
+    execute format('revoke all on table love.%I from anon, authenticated, public', t);
   end loop;
 end
 $$;
-revoke all on sequence public.admins_id_seq from anon, authenticated, public;
+revoke all on sequence love.admins_id_seq from anon, authenticated, public;
 
 -- Admin accounts -----------------------------------------------------------------------------------------
 
-create function love.admin_view(p_admin public.admins) returns jsonb
+create function love.admin_view(p_admin love.admins) returns jsonb
 language sql stable
 set search_path = ''
 as $$
@@ -132,7 +132,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_admin public.admins;
+  v_admin love.admins;
 begin
   if p_username is null or p_username !~ '^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$' then
     return love.fail('INVALID_USERNAME');
@@ -144,13 +144,13 @@ begin
     return love.fail('INVALID_ROLE');
   end if;
   perform pg_advisory_xact_lock(hashtext('love.admins'), hashtext(lower(p_username)));
-  select * into v_admin from public.admins a where lower(a.username) = lower(p_username);
+  select * into v_admin from love.admins a where lower(a.username) = lower(p_username);
   if found then
     return jsonb_build_object('success', true, 'created', false, 'admin', love.admin_view(v_admin));
   end if;
-  insert into public.admins (username, password_hash, role) values (p_username, p_password_hash, p_role)
+  insert into love.admins (username, password_hash, role) values (p_username, p_password_hash, p_role)
   returning * into v_admin;
-  insert into public.events (event_type, data) values ('ADMIN_CREATED', jsonb_build_object('admin_id', v_admin.id));
+  insert into love.events (event_type, data) values ('ADMIN_CREATED', jsonb_build_object('admin_id', v_admin.id));
   return jsonb_build_object('success', true, 'created', true, 'admin', love.admin_view(v_admin));
 end
 $$;
@@ -177,19 +177,19 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_admin public.admins;
+  v_admin love.admins;
 begin
   if not love.valid_password_hash(p_password_hash) then
     return love.fail('INVALID_PASSWORD_HASH');
   end if;
-  update public.admins a set password_hash = p_password_hash, updated_at = p_now
+  update love.admins a set password_hash = p_password_hash, updated_at = p_now
   where lower(a.username) = lower(p_username)
   returning * into v_admin;
   if not found then
     return love.fail('ADMIN_NOT_FOUND');
   end if;
-  update public.admin_sessions s set revoked_at = p_now where s.admin_id = v_admin.id and s.revoked_at is null;
-  delete from public.admin_login_attempts a where a.username_key = lower(p_username);
+  update love.admin_sessions s set revoked_at = p_now where s.admin_id = v_admin.id and s.revoked_at is null;
+  delete from love.admin_login_attempts a where a.username_key = lower(p_username);
   return jsonb_build_object('success', true, 'admin', love.admin_view(v_admin));
 end
 $$;
@@ -208,15 +208,15 @@ declare
   c_window constant interval := interval '15 minutes';
   c_lock constant interval := interval '15 minutes';
   v_key text := lower(btrim(coalesce(p_username, '')));
-  v_attempts public.admin_login_attempts;
+  v_attempts love.admin_login_attempts;
   v_failures int;
   v_window_start timestamptz;
-  v_admin public.admins;
+  v_admin love.admins;
 begin
   if v_key !~ '^[a-z0-9][a-z0-9._@-]{2,63}$' then
     return jsonb_build_object('locked', false, 'admin', null);
   end if;
-  insert into public.admin_login_attempts as a (username_key, failures, window_started_at)
+  insert into love.admin_login_attempts as a (username_key, failures, window_started_at)
   values (v_key, 0, p_now)
   on conflict (username_key) do update set failures = a.failures
   returning a.* into v_attempts;
@@ -232,7 +232,7 @@ begin
     v_failures := v_attempts.failures + 1;
     v_window_start := v_attempts.window_started_at;
   end if;
-  update public.admin_login_attempts a set
+  update love.admin_login_attempts a set
     failures = v_failures,
     window_started_at = v_window_start,
     locked_until = case when v_failures >= c_max_attempts then p_now + c_lock end
@@ -240,11 +240,11 @@ begin
 
   -- Keep the table small: names nobody tried for a day go (names are attacker-chosen).
   if random() < 0.01 then
-    delete from public.admin_login_attempts a
+    delete from love.admin_login_attempts a
     where a.window_started_at < p_now - interval '1 day' and (a.locked_until is null or a.locked_until < p_now);
   end if;
 
-  select * into v_admin from public.admins a where lower(a.username) = v_key and a.active;
+  select * into v_admin from love.admins a where lower(a.username) = v_key and a.active;
   return jsonb_build_object('locked', false, 'attempt', v_failures,
     'admin', case when found then love.admin_view(v_admin) || jsonb_build_object('password_hash', v_admin.password_hash) end);
 end
@@ -256,18 +256,18 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_admin public.admins;
-  v_session public.admin_sessions;
+  v_admin love.admins;
+  v_session love.admin_sessions;
 begin
-  update public.admins a set last_login_at = p_now where a.id = p_admin_id and a.active returning * into v_admin;
+  update love.admins a set last_login_at = p_now where a.id = p_admin_id and a.active returning * into v_admin;
   if not found then
     return love.fail('ADMIN_NOT_FOUND');
   end if;
-  delete from public.admin_login_attempts a where a.username_key = lower(v_admin.username);
-  insert into public.admin_sessions (admin_id, created_at, expires_at, client)
+  delete from love.admin_login_attempts a where a.username_key = lower(v_admin.username);
+  insert into love.admin_sessions (admin_id, created_at, expires_at, client)
   values (v_admin.id, p_now, p_now + make_interval(secs => p_ttl_seconds), left(p_client, 64))
   returning * into v_session;
-  insert into public.events (event_type, data)
+  insert into love.events (event_type, data)
   values ('ADMIN_LOGIN', jsonb_build_object('admin_id', v_admin.id, 'session_id', v_session.id));
   return jsonb_build_object('success', true, 'admin', love.admin_view(v_admin),
     'session_id', v_session.id, 'expires_at', love.iso(v_session.expires_at));
@@ -280,8 +280,8 @@ language sql stable
 set search_path = ''
 as $$
   select love.admin_view(a) || jsonb_build_object('session_id', s.id, 'expires_at', love.iso(s.expires_at))
-  from public.admin_sessions s
-  join public.admins a on a.id = s.admin_id
+  from love.admin_sessions s
+  join love.admins a on a.id = s.admin_id
   where s.id = p_session and s.admin_id = p_admin_id and s.revoked_at is null and s.expires_at > p_now and a.active
 $$;
 
@@ -290,7 +290,7 @@ language sql
 set search_path = ''
 as $$
   with revoked as (
-    update public.admin_sessions s set revoked_at = p_now where s.id = p_session and s.revoked_at is null returning s.id
+    update love.admin_sessions s set revoked_at = p_now where s.id = p_session and s.revoked_at is null returning s.id
   )
   select jsonb_build_object('success', true, 'revoked', (select count(*) from revoked) > 0, 'message', 'Logged out')
 $$;
@@ -302,7 +302,7 @@ set search_path = ''
 as $$
   select coalesce(jsonb_agg(jsonb_build_object('kid', k.kid, 'secret', k.secret, 'signing', k.retired_at is null)
     order by k.retired_at is null desc, k.created_at desc), '[]'::jsonb)
-  from public.admin_token_keys k
+  from love.admin_token_keys k
   where k.retired_at is null or k.retired_at > p_now - interval '8 hours'
 $$;
 
@@ -313,8 +313,8 @@ as $$
 declare
   v_kid text := 'k' || to_char(clock_timestamp() at time zone 'UTC', 'YYYYMMDDHH24MISSMS');
 begin
-  update public.admin_token_keys k set retired_at = p_now where k.retired_at is null;
-  insert into public.admin_token_keys (kid, secret, created_at)
+  update love.admin_token_keys k set retired_at = p_now where k.retired_at is null;
+  insert into love.admin_token_keys (kid, secret, created_at)
   values (v_kid, replace(gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), p_now);
   return v_kid;
 end
@@ -334,7 +334,7 @@ begin
     return null;
   end if;
   perform pg_advisory_xact_lock(hashtext('love.admin_requests'), hashtext(p_operation || ':' || p_request_key));
-  select r.result into v_result from public.admin_requests r
+  select r.result into v_result from love.admin_requests r
   where r.operation = p_operation and r.request_key = p_request_key;
   return v_result;
 end
@@ -349,10 +349,10 @@ begin
   if p_request_key is null then
     return;
   end if;
-  insert into public.admin_requests (operation, request_key, admin_id, result, created_at)
+  insert into love.admin_requests (operation, request_key, admin_id, result, created_at)
   values (p_operation, p_request_key, p_admin_id, p_result, p_now);
   if random() < 0.01 then
-    delete from public.admin_requests r where r.created_at < p_now - interval '1 day';
+    delete from love.admin_requests r where r.created_at < p_now - interval '1 day';
   end if;
 end
 $$;
@@ -372,7 +372,7 @@ declare
   v_clinic text := love.resolve_clinic(p_clinic);
   v_day date := love.qatar_day(p_now);
   v_previous jsonb;
-  v_entry public.queue_entries;
+  v_entry love.queue_entries;
   v_waiting int;
   v_patient jsonb;
   v_result jsonb;
@@ -386,7 +386,7 @@ begin
   end if;
 
   select e.* into v_entry
-  from public.queue_entries e
+  from love.queue_entries e
   where e.clinic_id = v_clinic and e.status = 'WAITING' and e.queue_day in (v_day, v_day - 1)
   order by e.queue_day, e.number
   limit 1
@@ -396,13 +396,13 @@ begin
       'waiting', love.total_waiting(v_clinic, v_day)));
   end if;
 
-  update public.queue_entries e set status = 'CALLED', called_at = p_now
+  update love.queue_entries e set status = 'CALLED', called_at = p_now
   where e.id = v_entry.id
   returning * into v_entry;
-  insert into public.events (event_type, clinic_code, patient_id, position, data, created_at)
+  insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
   values ('CALLED', v_clinic, v_entry.patient_key, v_entry.number,
     jsonb_build_object('queue_day', v_entry.queue_day, 'admin_id', p_admin_id), p_now);
-  insert into public.notifications (patient_key, clinic_id, type, message, data, created_at)
+  insert into love.notifications (patient_key, clinic_id, type, message, data, created_at)
   values (v_entry.patient_key, v_clinic, 'urgent', 'حان دورك، تفضل بالدخول إلى العيادة',
     jsonb_build_object('type', 'YOUR_TURN', 'clinic', v_clinic, 'number', v_entry.number), p_now);
 
@@ -442,7 +442,7 @@ declare
   v_pins jsonb;
   v_all jsonb;
   v_count int;
-  v_current public.daily_pins;
+  v_current love.daily_pins;
 begin
   if p_clinic is not null then
     v_clinic := love.resolve_clinic(p_clinic);
@@ -458,11 +458,11 @@ begin
     coalesce(jsonb_agg(p.pin order by c.sort_order), '[]'::jsonb),
     count(*)
   into v_pins, v_all, v_count
-  from public.daily_pins p
-  join public.clinics c on c.id = p.clinic_id
+  from love.daily_pins p
+  join love.clinics c on c.id = p.clinic_id
   where p.pin_day = v_day and c.active and (v_clinic is null or p.clinic_id = v_clinic);
   if v_clinic is not null then
-    select * into v_current from public.daily_pins p where p.pin_day = v_day and p.clinic_id = v_clinic;
+    select * into v_current from love.daily_pins p where p.pin_day = v_day and p.clinic_id = v_clinic;
   end if;
   return jsonb_build_object(
     'success', true,
@@ -507,13 +507,13 @@ begin
 
   perform love.ensure_pins(v_day, p_now);
   perform pg_advisory_xact_lock(hashtext('love.daily_pins'), v_day - date '2000-01-01');
-  select coalesce(array_agg(p.pin), '{}') into v_old from public.daily_pins p where p.pin_day = v_day;
-  delete from public.daily_pins p where p.pin_day = v_day and (v_clinic is null or p.clinic_id = v_clinic);
-  insert into public.daily_pins (pin_day, clinic_id, pin, generated_at)
+  select coalesce(array_agg(p.pin), '{}') into v_old from love.daily_pins p where p.pin_day = v_day;
+  delete from love.daily_pins p where p.pin_day = v_day and (v_clinic is null or p.clinic_id = v_clinic);
+  insert into love.daily_pins (pin_day, clinic_id, pin, generated_at)
   select v_day, target.id, fresh.pin, p_now
   from (
     select c.id, row_number() over (order by c.sort_order) as rn
-    from public.clinics c
+    from love.clinics c
     where c.active and (v_clinic is null or c.id = v_clinic)
   ) target
   join (
@@ -521,7 +521,7 @@ begin
     from generate_series(1000, 9999) n
     where n::text <> all (v_old)
   ) fresh using (rn);
-  insert into public.events (event_type, clinic_code, data, created_at)
+  insert into love.events (event_type, clinic_code, data, created_at)
   values ('PINS_REGENERATED', v_clinic, jsonb_build_object('pin_day', v_day, 'admin_id', p_admin_id), p_now);
 
   v_result := love.pin_status(v_clinic, p_now)
@@ -534,7 +534,7 @@ $$;
 -- Admin status, stats (contract rows 12–14, bug C9) --------------------------------------------------------
 
 -- The staff view of one clinic today, shared by admin/status and stats/queues.
-create function love.clinic_staff_view(p_clinic public.clinics, p_day date) returns jsonb
+create function love.clinic_staff_view(p_clinic love.clinics, p_day date) returns jsonb
 language sql stable
 set search_path = ''
 as $$
@@ -557,10 +557,10 @@ as $$
     'occupancy_percent', round(100.0 * coalesce(d.waiting + d.serving, 0) / coalesce(s.capacity, 20))::int,
     'call_interval_minutes', s.call_interval_minutes)
   from (select 1) one
-  left join public.clinic_days d on d.clinic_id = p_clinic.id and d.queue_day = p_day
-  left join public.clinic_settings s on s.clinic_id = p_clinic.id
+  left join love.clinic_days d on d.clinic_id = p_clinic.id and d.queue_day = p_day
+  left join love.clinic_settings s on s.clinic_id = p_clinic.id
   left join lateral (
-    select e.number from public.queue_entries e
+    select e.number from love.queue_entries e
     where e.clinic_id = p_clinic.id and e.queue_day = p_day and e.status in ('CALLED', 'IN_SERVICE')
     order by e.called_at desc nulls last, e.number desc
     limit 1
@@ -585,18 +585,18 @@ begin
       'list', coalesce(waiting.items, '[]'::jsonb),
       'served', coalesce(served.items, '[]'::jsonb))), '{}'::jsonb)
   into v_queues
-  from public.clinics c
-  left join public.daily_pins p on p.clinic_id = c.id and p.pin_day = v_pin_day
+  from love.clinics c
+  left join love.daily_pins p on p.clinic_id = c.id and p.pin_day = v_pin_day
   left join lateral (
     select jsonb_agg(jsonb_build_object('number', w.number, 'ticket', w.number, 'visitId', c.id || '-' || w.number,
       'status', w.status, 'enteredAt', love.iso(w.entered_at)) order by w.number) as items
-    from (select * from public.queue_entries e
+    from (select * from love.queue_entries e
           where e.clinic_id = c.id and e.queue_day = v_day and e.status = 'WAITING'
           order by e.number limit 100) w
   ) waiting on true
   left join lateral (
     select jsonb_agg(x.number order by x.done_at, x.number) as items
-    from (select e.number, e.done_at from public.queue_entries e
+    from (select e.number, e.done_at from love.queue_entries e
           where e.clinic_id = c.id and e.queue_day = v_day and e.status = 'DONE'
           order by e.done_at desc, e.number desc limit 50) x
   ) served on true
@@ -608,8 +608,8 @@ begin
     'total_served', coalesce(sum(d.done), 0),
     'active_clinics', count(*) filter (where d.waiting + d.serving > 0))
   into v_stats
-  from public.clinic_days d
-  join public.clinics c on c.id = d.clinic_id
+  from love.clinic_days d
+  join love.clinics c on c.id = d.clinic_id
   where d.queue_day = v_day and c.active;
 
   return jsonb_build_object('success', true, 'queues', v_queues, 'stats', v_stats, 'date', v_day,
@@ -625,7 +625,7 @@ set search_path = ''
 as $$
   with day as (select love.qatar_day(p_now) as d),
   counts as (
-    select d.* from public.clinic_days d join public.clinics c on c.id = d.clinic_id
+    select d.* from love.clinic_days d join love.clinics c on c.id = d.clinic_id
     where d.queue_day = (select day.d from day) and c.active
   )
   select jsonb_build_object(
@@ -635,10 +635,10 @@ as $$
       'activeQueues', (select count(*) from counts where counts.waiting + counts.serving > 0)::int,
       'completedToday', (select coalesce(sum(counts.done), 0) from counts)::int,
       'avgWaitTime', (select coalesce(round(avg(extract(epoch from e.done_at - e.entered_at)) / 60), 0)
-                      from public.queue_entries e
+                      from love.queue_entries e
                       where e.queue_day = (select day.d from day) and e.status = 'DONE')::int),
     'currentPatients', (select coalesce(sum(counts.waiting + counts.serving), 0) from counts)::int,
-    'throughputHour', (select count(*) from public.queue_entries e
+    'throughputHour', (select count(*) from love.queue_entries e
                        where e.status = 'DONE' and e.queue_day >= (select day.d from day) - 1
                          and e.done_at > p_now - interval '1 hour' and e.done_at <= p_now)::int,
     'date', (select day.d from day),
@@ -655,7 +655,7 @@ as $$
     'queues', coalesce(jsonb_agg(love.clinic_staff_view(c, love.qatar_day(p_now)) order by c.sort_order), '[]'::jsonb),
     'date', love.qatar_day(p_now),
     'timestamp', love.iso(p_now))
-  from public.clinics c
+  from love.clinics c
   where c.active
 $$;
 
@@ -675,11 +675,11 @@ begin
   if p_minutes is null or p_minutes < 1 or p_minutes > 240 then
     return love.fail('INVALID_INTERVAL');
   end if;
-  insert into public.clinic_settings as s (clinic_id, call_interval_minutes, updated_at, updated_by)
+  insert into love.clinic_settings as s (clinic_id, call_interval_minutes, updated_at, updated_by)
   values (v_clinic, p_minutes, p_now, p_admin_id)
   on conflict (clinic_id) do update set call_interval_minutes = excluded.call_interval_minutes,
     updated_at = excluded.updated_at, updated_by = excluded.updated_by;
-  insert into public.events (event_type, clinic_code, data, created_at)
+  insert into love.events (event_type, clinic_code, data, created_at)
   values ('CALL_INTERVAL_SET', v_clinic, jsonb_build_object('minutes', p_minutes, 'admin_id', p_admin_id), p_now);
   return jsonb_build_object('success', true, 'clinic', v_clinic, 'interval_minutes', p_minutes,
     'call_interval_minutes', p_minutes, 'message', format('Call interval set to %s minutes', p_minutes));
@@ -701,8 +701,8 @@ begin
     end if;
   end if;
   select coalesce(jsonb_object_agg(c.id, s.call_interval_minutes), '{}'::jsonb) into v_intervals
-  from public.clinics c
-  left join public.clinic_settings s on s.clinic_id = c.id
+  from love.clinics c
+  left join love.clinic_settings s on s.clinic_id = c.id
   where c.active and (v_clinic is null or c.id = v_clinic);
   return jsonb_build_object('success', true, 'clinic', v_clinic, 'intervals', v_intervals,
     'interval_minutes', case when v_clinic is not null then v_intervals -> v_clinic end);
@@ -735,7 +735,7 @@ begin
       count(*) filter (where e.status = 'WAITING') as waiting,
       count(*) filter (where e.status in ('CALLED', 'IN_SERVICE')) as in_service,
       round(avg(extract(epoch from e.done_at - e.entered_at) / 60) filter (where e.status = 'DONE'), 1) as avg_wait
-    from public.queue_entries e
+    from love.queue_entries e
     where e.queue_day between p_from and p_to
     group by e.clinic_id
   )
@@ -744,7 +744,7 @@ begin
       'waiting', coalesce(pc.waiting, 0), 'in_service', coalesce(pc.in_service, 0),
       'avg_wait_minutes', coalesce(pc.avg_wait, 0)) order by c.sort_order), '[]'::jsonb)
   into v_clinics
-  from public.clinics c
+  from love.clinics c
   left join per_clinic pc on pc.clinic_id = c.id
   where c.active or pc.total > 0;
 
@@ -754,7 +754,7 @@ begin
     coalesce(round(avg(extract(epoch from e.done_at - e.entered_at) / 60) filter (where e.status = 'DONE'), 1), 0)
       as avg_wait
   into v_totals
-  from public.queue_entries e
+  from love.queue_entries e
   where e.queue_day between p_from and p_to;
 
   v_data := jsonb_build_object(
@@ -770,7 +770,7 @@ begin
     'avg_wait_minutes', v_totals.avg_wait,
     'clinics', v_clinics,
     'generatedAt', love.iso(p_now));
-  insert into public.reports as r (report_type, period_key, period_start, period_end, data, generated_at, generated_by)
+  insert into love.reports as r (report_type, period_key, period_start, period_end, data, generated_at, generated_by)
   values (p_type, p_period, p_from, p_to, v_data, p_now, p_admin_id)
   on conflict (report_type, period_key) do update set data = excluded.data, period_start = excluded.period_start,
     period_end = excluded.period_end, generated_at = excluded.generated_at, generated_by = excluded.generated_by;
@@ -794,7 +794,7 @@ as $$
       'generatedAt', love.iso(r.generated_at),
       'total_patients', r.data -> 'total_patients',
       'completed', r.data -> 'completed') order by r.generated_at desc, r.report_type, r.period_key), '[]'::jsonb))
-  from (select * from public.reports order by generated_at desc limit greatest(1, least(coalesce(p_limit, 20), 100))) r
+  from (select * from love.reports order by generated_at desc limit greatest(1, least(coalesce(p_limit, 20), 100))) r
 $$;
 
 -- notify/status: the latest notifications (of a clinic, or all), newest first, without patient identifiers.
@@ -816,7 +816,7 @@ begin
       'message', n.message, 'number', n.data -> 'number', 'event', n.data -> 'type', 'read', n.read,
       'timestamp', love.iso(n.created_at)) order by n.id desc), '[]'::jsonb)
   into v_items
-  from (select * from public.notifications n
+  from (select * from love.notifications n
         where v_clinic is null or n.clinic_id = v_clinic
         order by n.id desc
         limit greatest(1, least(coalesce(p_limit, 20), 100))) n;
@@ -837,11 +837,11 @@ declare
   v_window timestamptz := to_timestamp(floor(extract(epoch from p_now) / p_window_seconds) * p_window_seconds);
   v_hits int;
 begin
-  insert into public.rate_limits as r (client_key, window_start, hits) values (left(p_client, 128), v_window, 1)
+  insert into love.rate_limits as r (client_key, window_start, hits) values (left(p_client, 128), v_window, 1)
   on conflict (client_key, window_start) do update set hits = r.hits + 1
   returning r.hits into v_hits;
   if random() < 0.005 then
-    delete from public.rate_limits r where r.window_start < v_window - make_interval(secs => 2 * p_window_seconds);
+    delete from love.rate_limits r where r.window_start < v_window - make_interval(secs => 2 * p_window_seconds);
   end if;
   return jsonb_build_object(
     'allowed', v_hits <= p_limit,

@@ -4,9 +4,9 @@
 -- consumer replays rows whose delete did not happen (slow path) and marks them processed.
 -- NOTIFY `cache_invalidation` tells isolates that keep an in-process cache to drop the keys too.
 
-alter table public.events add column processed_at timestamptz;
+alter table love.events add column processed_at timestamptz;
 
-create index events_pending_invalidations on public.events (id)
+create index events_pending_invalidations on love.events (id)
   where event_type = 'CACHE_INVALIDATED' and processed_at is null;
 
 create function love.record_cache_invalidation(p_clinic text, p_keys text[]) returns void
@@ -14,7 +14,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  insert into public.events (event_type, clinic_code, data)
+  insert into love.events (event_type, clinic_code, data)
   values ('CACHE_INVALIDATED', p_clinic, jsonb_build_object('keys', to_jsonb(p_keys)));
   perform pg_notify('cache_invalidation', jsonb_build_object('keys', to_jsonb(p_keys))::text);
 end
@@ -37,7 +37,7 @@ end
 $$;
 
 create trigger queue_entries_invalidate_cache
-  after insert or update on public.queue_entries
+  after insert or update on love.queue_entries
   for each row execute function love.invalidate_queue_keys();
 
 create function love.invalidate_pin_keys() returns trigger
@@ -51,7 +51,7 @@ end
 $$;
 
 create trigger daily_pins_invalidate_cache
-  after insert or update on public.daily_pins
+  after insert or update on love.daily_pins
   for each row execute function love.invalidate_pin_keys();
 
 create function love.invalidate_route_keys() returns trigger
@@ -65,5 +65,5 @@ end
 $$;
 
 create trigger routes_invalidate_cache
-  after insert or update on public.routes
+  after insert or update on love.routes
   for each row execute function love.invalidate_route_keys();

@@ -41,8 +41,8 @@ language sql stable
 set search_path = ''
 as $$
   select c.id
-  from public.clinic_aliases a
-  join public.clinics c on c.id = a.clinic_id
+  from love.clinic_aliases a
+  join love.clinics c on c.id = a.clinic_id
   where a.alias = lower(btrim(p_input)) and c.active
 $$;
 
@@ -55,7 +55,7 @@ set search_path = ''
 as $$
 declare
   v_patient bigint;
-  v_session public.patient_sessions;
+  v_session love.patient_sessions;
 begin
   if p_patient_number is null or p_patient_number !~ '^[0-9]{2,12}$' then
     return love.fail('INVALID_PATIENT_ID');
@@ -65,12 +65,12 @@ begin
   end if;
 
   -- Upserts, never select-then-insert: concurrent first logins all succeed with one patient (bug Q8).
-  insert into public.patients as p (patient_number, gender, created_at, last_login_at)
+  insert into love.patients as p (patient_number, gender, created_at, last_login_at)
   values (p_patient_number, p_gender, p_now, p_now)
   on conflict (patient_number) do update set gender = excluded.gender, last_login_at = excluded.last_login_at
   returning p.id into v_patient;
 
-  insert into public.patient_sessions as s (id, patient_id, session_day, gender, created_at, last_login_at)
+  insert into love.patient_sessions as s (id, patient_id, session_day, gender, created_at, last_login_at)
   values (
     floor(extract(epoch from p_now) * 1000)::bigint::text || '-' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
     v_patient, love.qatar_day(p_now), p_gender, p_now, p_now)
@@ -93,12 +93,12 @@ $$;
 
 -- The patient's current entry in a clinic: today's (unless cancelled), else yesterday's if still live (a
 -- patient queued before midnight keeps the ticket; a replayed enter after midnight finds it).
-create function love.current_entry(p_clinic text, p_user text, p_day date) returns setof public.queue_entries
+create function love.current_entry(p_clinic text, p_user text, p_day date) returns setof love.queue_entries
 language sql stable
 set search_path = ''
 as $$
   select e.*
-  from public.queue_entries e
+  from love.queue_entries e
   where e.clinic_id = p_clinic
     and e.patient_key = p_user
     and e.queue_day in (p_day, p_day - 1)
@@ -115,9 +115,9 @@ language sql stable
 set search_path = ''
 as $$
   select (
-    coalesce((select sum(b.waiting) from public.clinic_day_blocks b
+    coalesce((select sum(b.waiting) from love.clinic_day_blocks b
               where b.clinic_id = p_clinic and b.queue_day = p_day and b.block < love.number_block(p_number)), 0)
-    + (select count(*) from public.queue_entries e
+    + (select count(*) from love.queue_entries e
        where e.clinic_id = p_clinic and e.queue_day = p_day and e.status = 'WAITING'
          and e.number >= love.number_block(p_number) * 128 and e.number < p_number)
   )::int
@@ -127,11 +127,11 @@ create function love.total_waiting(p_clinic text, p_day date) returns int
 language sql stable
 set search_path = ''
 as $$
-  select coalesce((select d.waiting from public.clinic_days d where d.clinic_id = p_clinic and d.queue_day = p_day), 0)
+  select coalesce((select d.waiting from love.clinic_days d where d.clinic_id = p_clinic and d.queue_day = p_day), 0)
 $$;
 
 -- Contract row 3: display_number is a position code: −1 done, 0 your turn / in service, N people ahead.
-create function love.position_view(p_entry public.queue_entries, p_now timestamptz) returns jsonb
+create function love.position_view(p_entry love.queue_entries, p_now timestamptz) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -173,7 +173,7 @@ set search_path = ''
 as $$
 declare
   v_clinic text := love.resolve_clinic(p_clinic);
-  v_entry public.queue_entries;
+  v_entry love.queue_entries;
 begin
   if v_clinic is null then
     return love.fail('UNKNOWN_CLINIC');
@@ -196,7 +196,7 @@ as $$
 declare
   v_clinic text := love.resolve_clinic(p_clinic);
   v_day date := love.qatar_day(p_now);
-  v_counts public.clinic_days;
+  v_counts love.clinic_days;
   v_current int;
   v_waiting jsonb;
   v_in jsonb;
@@ -206,13 +206,13 @@ begin
   if v_clinic is null then
     return love.fail('UNKNOWN_CLINIC');
   end if;
-  select * into v_counts from public.clinic_days d where d.clinic_id = v_clinic and d.queue_day = v_day;
+  select * into v_counts from love.clinic_days d where d.clinic_id = v_clinic and d.queue_day = v_day;
   if not found then
-    v_counts := row(v_clinic, v_day, 0, 0, 0, 0, 0)::public.clinic_days;
+    v_counts := row(v_clinic, v_day, 0, 0, 0, 0, 0)::love.clinic_days;
   end if;
 
   select e.number into v_current
-  from public.queue_entries e
+  from love.queue_entries e
   where e.clinic_id = v_clinic and e.queue_day = v_day and e.status in ('CALLED', 'IN_SERVICE')
   order by e.called_at desc nulls last, e.number desc
   limit 1;
@@ -221,7 +221,7 @@ begin
       'ticket', w.number, 'number', w.number, 'visitId', v_clinic || '-' || w.number, 'status', w.status,
       'issuedAt', love.iso(w.entered_at)) order by w.number), '[]'::jsonb)
   into v_waiting
-  from (select * from public.queue_entries e
+  from (select * from love.queue_entries e
         where e.clinic_id = v_clinic and e.queue_day = v_day and e.status = 'WAITING'
         order by e.number limit 100) w;
 
@@ -229,7 +229,7 @@ begin
       'ticket', s.number, 'number', s.number, 'visitId', v_clinic || '-' || s.number, 'status', s.status,
       'issuedAt', love.iso(s.entered_at), 'calledAt', love.iso(s.called_at)) order by s.number), '[]'::jsonb)
   into v_in
-  from (select * from public.queue_entries e
+  from (select * from love.queue_entries e
         where e.clinic_id = v_clinic and e.queue_day = v_day and e.status in ('CALLED', 'IN_SERVICE')
         order by e.number limit 100) s;
 
@@ -238,7 +238,7 @@ begin
       'issuedAt', love.iso(d.entered_at), 'calledAt', love.iso(d.called_at), 'doneAt', love.iso(d.done_at))
       order by d.done_at, d.number), '[]'::jsonb)
   into v_done
-  from (select * from public.queue_entries e
+  from (select * from love.queue_entries e
         where e.clinic_id = v_clinic and e.queue_day = v_day and e.status = 'DONE'
         order by e.done_at desc, e.number desc limit 10) d;
 
@@ -282,7 +282,7 @@ declare
   v_clinic text := love.resolve_clinic(p_clinic);
   v_day date := love.qatar_day(p_now);
   v_number int;
-  v_entry public.queue_entries;
+  v_entry love.queue_entries;
   v_already boolean := false;
   v_view jsonb;
 begin
@@ -295,7 +295,7 @@ begin
   if found then
     v_already := true;
   else
-    insert into public.clinic_days as d (clinic_id, queue_day) values (v_clinic, v_day)
+    insert into love.clinic_days as d (clinic_id, queue_day) values (v_clinic, v_day)
     on conflict (clinic_id, queue_day) do update set last_number = d.last_number;
     -- Read again after taking the lock: under READ COMMITTED this statement sees every entry committed by
     -- earlier holders of the counter row, so a concurrent replay of this enter is found here.
@@ -303,15 +303,15 @@ begin
     v_already := found;
   end if;
   if not v_already then
-    update public.clinic_days d set last_number = d.last_number + 1
+    update love.clinic_days d set last_number = d.last_number + 1
     where d.clinic_id = v_clinic and d.queue_day = v_day
     returning d.last_number into v_number;
 
-    insert into public.queue_entries (clinic_id, queue_day, number, patient_key, status, entered_at)
+    insert into love.queue_entries (clinic_id, queue_day, number, patient_key, status, entered_at)
     values (v_clinic, v_day, v_number, p_user, 'WAITING', p_now)
     returning * into v_entry;
 
-    insert into public.events (event_type, clinic_code, patient_id, position, data, created_at)
+    insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
     values ('ENTERED', v_clinic, p_user, v_number, jsonb_build_object('queue_day', v_day), p_now);
   end if;
 
@@ -343,25 +343,25 @@ set search_path = ''
 as $$
 begin
   if not exists (
-    select 1 from public.clinics c
+    select 1 from love.clinics c
     where c.active
-      and not exists (select 1 from public.daily_pins p where p.pin_day = p_pin_day and p.clinic_id = c.id)
+      and not exists (select 1 from love.daily_pins p where p.pin_day = p_pin_day and p.clinic_id = c.id)
   ) then
     return;
   end if;
   perform pg_advisory_xact_lock(hashtext('love.daily_pins'), p_pin_day - date '2000-01-01');
-  insert into public.daily_pins (pin_day, clinic_id, pin, generated_at)
+  insert into love.daily_pins (pin_day, clinic_id, pin, generated_at)
   select p_pin_day, missing.id, fresh.pin, p_now
   from (
     select c.id, row_number() over (order by c.sort_order) as rn
-    from public.clinics c
+    from love.clinics c
     where c.active
-      and not exists (select 1 from public.daily_pins p where p.pin_day = p_pin_day and p.clinic_id = c.id)
+      and not exists (select 1 from love.daily_pins p where p.pin_day = p_pin_day and p.clinic_id = c.id)
   ) missing
   join (
     select n::text as pin, row_number() over (order by gen_random_uuid()) as rn
     from generate_series(1000, 9999) n
-    where not exists (select 1 from public.daily_pins p where p.pin_day = p_pin_day and p.pin = n::text)
+    where not exists (select 1 from love.daily_pins p where p.pin_day = p_pin_day and p.pin = n::text)
   ) fresh using (rn);
 end
 $$;
@@ -380,7 +380,7 @@ begin
     return null;
   end if;
   perform love.ensure_pins(v_day, p_now);
-  select p.pin into v_pin from public.daily_pins p where p.pin_day = v_day and p.clinic_id = v_clinic;
+  select p.pin into v_pin from love.daily_pins p where p.pin_day = v_day and p.clinic_id = v_clinic;
   return v_pin;
 end
 $$;
@@ -397,7 +397,7 @@ declare
   c_window constant interval := interval '15 minutes';
   c_lock constant interval := interval '15 minutes';
   v_pin text := btrim(coalesce(p_pin, ''));
-  v_attempts public.pin_attempts;
+  v_attempts love.pin_attempts;
   v_expected text;
   v_failures int;
   v_window_start timestamptz;
@@ -407,7 +407,7 @@ begin
   end if;
 
   -- Creates or locks the pair's row: concurrent wrong attempts are counted one by one.
-  insert into public.pin_attempts as a (patient_key, clinic_id, failures, window_started_at)
+  insert into love.pin_attempts as a (patient_key, clinic_id, failures, window_started_at)
   values (p_user, p_clinic, 0, p_now)
   on conflict (patient_key, clinic_id) do update set failures = a.failures
   returning a.* into v_attempts;
@@ -418,10 +418,10 @@ begin
   end if;
 
   perform love.ensure_pins(love.pin_day(p_now), p_now);
-  select p.pin into v_expected from public.daily_pins p where p.pin_day = love.pin_day(p_now) and p.clinic_id = p_clinic;
+  select p.pin into v_expected from love.daily_pins p where p.pin_day = love.pin_day(p_now) and p.clinic_id = p_clinic;
 
   if v_expected is not null and v_pin = v_expected then
-    delete from public.pin_attempts a where a.patient_key = p_user and a.clinic_id = p_clinic;
+    delete from love.pin_attempts a where a.patient_key = p_user and a.clinic_id = p_clinic;
     return null;
   end if;
 
@@ -433,7 +433,7 @@ begin
     v_failures := v_attempts.failures + 1;
     v_window_start := v_attempts.window_started_at;
   end if;
-  update public.pin_attempts a set
+  update love.pin_attempts a set
     failures = v_failures,
     window_started_at = v_window_start,
     locked_until = case when v_failures >= c_max_failures then p_now + c_lock end
@@ -448,7 +448,7 @@ $$;
 
 -- Routes -------------------------------------------------------------------------------------------------
 
-create function love.route_view(p_route public.routes) returns jsonb
+create function love.route_view(p_route love.routes) returns jsonb
 language sql stable
 set search_path = ''
 as $$
@@ -470,11 +470,11 @@ as $$
 $$;
 
 -- The patient's sticky route: the latest one created in the last 24 hours.
-create function love.sticky_route(p_patient text, p_now timestamptz) returns setof public.routes
+create function love.sticky_route(p_patient text, p_now timestamptz) returns setof love.routes
 language sql stable
 set search_path = ''
 as $$
-  select r.* from public.routes r
+  select r.* from love.routes r
   where r.patient_key = p_patient and r.created_at > p_now - interval '24 hours' and r.created_at <= p_now
   order by r.created_at desc, r.id desc
   limit 1
@@ -494,8 +494,8 @@ as $$
       'floorCode', c.floor,
       'code', coalesce(c.station_code, upper(c.id)),
       'weight', 0) order by r.step), '[]'::jsonb)
-  from public.exam_routes r
-  join public.clinics c on c.id = r.clinic_id
+  from love.exam_routes r
+  join love.clinics c on c.id = r.clinic_id
   where r.exam_type = p_exam
 $$;
 
@@ -507,7 +507,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_route public.routes;
+  v_route love.routes;
   v_unknown text;
   v_stations jsonb := p_stations;
 begin
@@ -519,7 +519,7 @@ begin
       'message', 'Existing route returned');
   end if;
 
-  if not exists (select 1 from public.exam_types e where e.id = p_exam) then
+  if not exists (select 1 from love.exam_types e where e.id = p_exam) then
     return love.fail('UNKNOWN_EXAM_TYPE');
   end if;
   if p_gender is not null and p_gender not in ('male', 'female') then
@@ -537,11 +537,11 @@ begin
     end if;
   end if;
 
-  insert into public.routes (patient_key, exam_type, gender, stations, dynamic, created_at, updated_at)
+  insert into love.routes (patient_key, exam_type, gender, stations, dynamic, created_at, updated_at)
   values (p_patient, p_exam, p_gender, v_stations, p_stations is not null and jsonb_typeof(p_stations) = 'array'
           and jsonb_array_length(p_stations) > 0, p_now, p_now)
   returning * into v_route;
-  insert into public.events (event_type, patient_id, data, created_at)
+  insert into love.events (event_type, patient_id, data, created_at)
   values ('ROUTE_CREATED', p_patient, jsonb_build_object('exam_type', p_exam), p_now);
 
   return jsonb_build_object('success', true, 'sticky', false, 'route', love.route_view(v_route),
@@ -555,7 +555,7 @@ language plpgsql stable
 set search_path = ''
 as $$
 declare
-  v_route public.routes;
+  v_route love.routes;
 begin
   select * into v_route from love.sticky_route(p_patient, p_now);
   if not found then
@@ -572,7 +572,7 @@ language plpgsql stable
 set search_path = ''
 as $$
 declare
-  v_route public.routes;
+  v_route love.routes;
   v_exam text := coalesce(p_exam, 'recruitment');
   v_ids jsonb;
 begin
@@ -586,11 +586,11 @@ begin
         'created_at', love.iso(v_route.created_at));
     end if;
   end if;
-  if not exists (select 1 from public.exam_types e where e.id = v_exam) then
+  if not exists (select 1 from love.exam_types e where e.id = v_exam) then
     return love.fail('UNKNOWN_EXAM_TYPE');
   end if;
   select coalesce(jsonb_agg(r.clinic_id order by r.step), '[]'::jsonb) into v_ids
-  from public.exam_routes r where r.exam_type = v_exam;
+  from love.exam_routes r where r.exam_type = v_exam;
   return jsonb_build_object('success', true, 'sticky', false, 'route', v_ids, 'path', v_ids,
     'patientId', p_patient, 'examType', v_exam, 'gender', p_gender, 'created_at', love.iso(p_now));
 end
@@ -598,12 +598,12 @@ $$;
 
 -- Marks a clinic completed on the patient's sticky route (if it is on it) and moves currentStep to the first
 -- station not yet completed. Idempotent. Returns the route (or null without one).
-create function love.complete_route_station(p_patient text, p_clinic text, p_now timestamptz) returns public.routes
+create function love.complete_route_station(p_patient text, p_clinic text, p_now timestamptz) returns love.routes
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_route public.routes;
+  v_route love.routes;
   v_total int;
   v_step int;
 begin
@@ -611,7 +611,7 @@ begin
   if not found then
     return null;
   end if;
-  select * into v_route from public.routes r where r.id = v_route.id for update;
+  select * into v_route from love.routes r where r.id = v_route.id for update;
   if p_clinic = any (v_route.completed_stations)
      or not exists (select 1 from jsonb_array_elements(v_route.stations) s where love.resolve_clinic(s ->> 'id') = p_clinic) then
     return v_route;
@@ -621,7 +621,7 @@ begin
   select coalesce(min(t.ord) - 1, v_total) into v_step
   from jsonb_array_elements(v_route.stations) with ordinality as t (s, ord)
   where coalesce(love.resolve_clinic(t.s ->> 'id') <> all (v_route.completed_stations), true);
-  update public.routes r set
+  update love.routes r set
     completed_stations = v_route.completed_stations,
     current_step = v_step,
     status = case when v_step >= v_total then 'completed' else 'active' end,
@@ -641,7 +641,7 @@ as $$
 declare
   v_clinic text := love.resolve_clinic(p_clinic);
   v_day date := love.qatar_day(p_now);
-  v_entry public.queue_entries;
+  v_entry love.queue_entries;
   v_failure jsonb;
   v_already boolean := false;
 begin
@@ -650,7 +650,7 @@ begin
   end if;
 
   select e.* into v_entry
-  from public.queue_entries e
+  from love.queue_entries e
   where e.clinic_id = v_clinic and e.patient_key = p_user
     and ((e.queue_day = v_day and e.status <> 'CANCELLED')
       or (e.queue_day = v_day - 1 and e.status in ('WAITING', 'CALLED', 'IN_SERVICE')))
@@ -668,10 +668,10 @@ begin
     if v_failure is not null then
       return v_failure || jsonb_build_object('clinic', v_clinic);
     end if;
-    update public.queue_entries e set status = 'DONE', done_at = p_now
+    update love.queue_entries e set status = 'DONE', done_at = p_now
     where e.id = v_entry.id
     returning * into v_entry;
-    insert into public.events (event_type, clinic_code, patient_id, position, data, created_at)
+    insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
     values ('COMPLETED', v_clinic, p_user, v_entry.number, jsonb_build_object('queue_day', v_entry.queue_day), p_now);
     perform love.complete_route_station(p_user, v_clinic, p_now);
   end if;
@@ -699,8 +699,8 @@ as $$
 declare
   v_clinic text := love.resolve_clinic(p_clinic);
   v_day date := love.qatar_day(p_now);
-  v_route public.routes;
-  v_entry public.queue_entries;
+  v_route love.routes;
+  v_entry love.queue_entries;
   v_on_route boolean := false;
   v_failure jsonb;
   v_next text;
@@ -716,7 +716,7 @@ begin
     v_route := null;
   end if;
   select e.* into v_entry
-  from public.queue_entries e
+  from love.queue_entries e
   where e.clinic_id = v_clinic and e.patient_key = p_patient
     and ((e.queue_day = v_day and e.status <> 'CANCELLED')
       or (e.queue_day = v_day - 1 and e.status in ('WAITING', 'CALLED', 'IN_SERVICE')))
@@ -740,8 +740,8 @@ begin
       return v_failure || jsonb_build_object('clinic', v_clinic);
     end if;
     if v_entry.id is not null and v_entry.status <> 'DONE' then
-      update public.queue_entries e set status = 'DONE', done_at = p_now where e.id = v_entry.id;
-      insert into public.events (event_type, clinic_code, patient_id, position, data, created_at)
+      update love.queue_entries e set status = 'DONE', done_at = p_now where e.id = v_entry.id;
+      insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
       values ('COMPLETED', v_clinic, p_patient, v_entry.number, jsonb_build_object('queue_day', v_entry.queue_day), p_now);
     end if;
     if v_on_route then
@@ -776,7 +776,7 @@ as $$
   select coalesce(jsonb_agg(love.position_view(x, p_now) order by x.clinic_id), '[]'::jsonb)
   from (
     select distinct on (e.clinic_id) e.*
-    from public.queue_entries e
+    from love.queue_entries e
     where e.patient_key = p_user
       and (p_clinic is null or e.clinic_id = love.resolve_clinic(p_clinic))
       and e.queue_day in (love.qatar_day(p_now), love.qatar_day(p_now) - 1)
@@ -796,11 +796,11 @@ as $$
     'total_waiting', coalesce(d.waiting, 0),
     'in_service', coalesce(d.serving, 0),
     'completed', coalesce(d.done, 0),
-    'current', (select e.number from public.queue_entries e
+    'current', (select e.number from love.queue_entries e
                 where e.clinic_id = c.id and e.queue_day = love.qatar_day(p_now) and e.status in ('CALLED', 'IN_SERVICE')
                 order by e.called_at desc nulls last, e.number desc limit 1))
-  from public.clinics c
-  left join public.clinic_days d on d.clinic_id = c.id and d.queue_day = love.qatar_day(p_now)
+  from love.clinics c
+  left join love.clinic_days d on d.clinic_id = c.id and d.queue_day = love.qatar_day(p_now)
   where c.id = love.resolve_clinic(p_clinic)
 $$;
 
@@ -812,14 +812,14 @@ as $$
   select coalesce(jsonb_agg(jsonb_build_object(
       'id', n.id, 'type', n.type, 'clinic', n.clinic_id, 'message', n.message, 'data', n.data,
       'created_at', love.iso(n.created_at)) order by n.id), '[]'::jsonb)
-  from (select * from public.notifications n
+  from (select * from love.notifications n
         where n.patient_key = p_user and n.id > p_after order by n.id limit 50) n
 $$;
 
 create function love.last_notification_id() returns bigint
 language sql stable
 set search_path = ''
-as $$ select coalesce(max(n.id), 0) from public.notifications n $$;
+as $$ select coalesce(max(n.id), 0) from love.notifications n $$;
 
 -- Lock the API down (functions are executable by PUBLIC by default).
 revoke all on all functions in schema love from public, anon, authenticated;

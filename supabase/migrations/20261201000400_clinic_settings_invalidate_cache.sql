@@ -15,7 +15,7 @@ end
 $$;
 
 create trigger clinic_settings_invalidate_cache
-  after insert or update on public.clinic_settings
+  after insert or update on love.clinic_settings
   for each row execute function love.invalidate_clinic_settings_keys();
 
 revoke all on function love.invalidate_clinic_settings_keys() from public, anon, authenticated;
