@@ -8,7 +8,7 @@ import { METRIC_LINE_PREFIX, type CacheResult } from "../functions/_shared/metri
 import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS } from "./contract.ts";
 
 /** The cache results functions/_shared/metrics.ts reports (the contract's four plus `skipped`). */
-export const CACHE_EVENT_RESULTS = ["hit", "miss", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
+export const CACHE_EVENT_RESULTS = ["hit", "miss", "bypass", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
 
 // Paths come from clients: cap the distinct route labels per function so junk URLs cannot explode the series.
 const MAX_ROUTES_PER_FUNCTION = 50;

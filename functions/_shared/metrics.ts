@@ -5,7 +5,7 @@
 export const METRIC_LINE_PREFIX = '{"love_metric":';
 
 export type CacheOperation = "get" | "set" | "delete";
-export type CacheResult = "hit" | "miss" | "ok" | "skipped" | "error";
+export type CacheResult = "hit" | "miss" | "bypass" | "ok" | "skipped" | "error";
 
 export type MetricEvent =
   | { type: "breaker_state"; dependency: string; state: "closed" | "open" | "half_open"; from?: string }

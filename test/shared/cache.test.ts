@@ -106,3 +106,67 @@ describe("Redis outage", () => {
     expect(cache.breaker.state).toBe("closed");
   });
 });
+
+// A store whose deletes fail on demand while its reads and writes keep working: what a delete that timed out (or
+// met an open breaker) leaves behind, with the stale value still in the cache.
+class FlakyDeleteStore extends MemoryCacheStore {
+  failDeletes = false;
+  override invalidate(keys: readonly string[]): Promise<void> {
+    return this.failDeletes ? Promise.reject(new Error("delete timed out")) : super.invalidate(keys);
+  }
+}
+
+describe("an invalidation that did not reach the cache", () => {
+  function flakyCache() {
+    const store = new FlakyDeleteStore();
+    const cache = new Cache(store, new CircuitBreaker({ dependency: "cache", failureThreshold: 100, timeout: 1_000, callTimeout: 200 }), { retryDelaysMs: [20, 40] });
+    return { store, cache };
+  }
+
+  it("never serves the value it should have deleted, and does not store over it, until a delete gets through", async () => {
+    const { store, cache } = flakyCache();
+    let row = 1;
+    const load = async () => row;
+    expect(await cache.read("queue:status:lab", load)).toBe(1);
+    row = 2;
+    store.failDeletes = true;
+    await expect(cache.invalidate(["queue:status:lab"])).rejects.toThrow();
+    expect(await cache.read("queue:status:lab", load)).toBe(2);
+    row = 3;
+    // Not stored while unconfirmed: the next read still loads.
+    expect(await cache.read("queue:status:lab", load)).toBe(3);
+    expect(cache.unconfirmedKeys()).toEqual(["queue:status:lab"]);
+  });
+
+  it("retries the delete by itself and then caches again", async () => {
+    const { store, cache } = flakyCache();
+    let row = 1;
+    const load = vi.fn(async () => row);
+    await cache.read("stats:queues", load);
+    row = 2;
+    store.failDeletes = true;
+    await expect(cache.invalidate(["stats:queues"])).rejects.toThrow();
+    store.failDeletes = false;
+    await vi.waitFor(() => expect(cache.unconfirmedKeys()).toEqual([]), { timeout: 2_000, interval: 10 });
+    expect(await cache.read("stats:queues", load)).toBe(2);
+    const loads = load.mock.calls.length;
+    expect(await cache.read("stats:queues", load)).toBe(2);
+    expect(load.mock.calls.length).toBe(loads);
+  });
+
+  it("a delete that started before a later failure does not clear that failure's mark", async () => {
+    const { store, cache } = flakyCache();
+    let releaseDelete!: () => void;
+    const realInvalidate = MemoryCacheStore.prototype.invalidate;
+    store.invalidate = (keys) => new Promise<void>((resolve) => {
+      releaseDelete = () => void realInvalidate.call(store, keys).then(resolve);
+    });
+    const slowDelete = cache.invalidate(["queue:list:eye"]);
+    await vi.waitFor(() => expect(releaseDelete).toBeTypeOf("function"));
+    store.invalidate = () => Promise.reject(new Error("delete timed out"));
+    await expect(cache.invalidate(["queue:list:eye"])).rejects.toThrow();
+    releaseDelete();
+    await slowDelete;
+    expect(cache.unconfirmedKeys()).toEqual(["queue:list:eye"]);
+  });
+});
