@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { LOCAL_JOB, METRICS } from "../contract.ts";
 import { durationSeconds, main, ruleDifferences, runProof, type ProofResult } from "../proof.ts";
+import { GRAFANA_CHECKS } from "../prove/grafana.ts";
 import { ALERTS_FILE, HIGH_5XX_ALERT, findAlert, loadAlertRules, renderRuleFile, type RuleGroup } from "../rules.ts";
 import {
   REPO_ROOT,
@@ -134,18 +135,42 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
 
     const proof = await readProof(out);
     expect(proof.ok).toBe(true);
-    expect(proof.checks.map((check) => [check.name, check.ok])).toEqual([
-      ["rule-loaded", true],
-      ["prometheus-sends-to-alertmanager", true],
-      ["alertmanager-reachable", true],
-      ["screenshot", true],
+    expect(proof.checks.map((check) => [check.name, check.status])).toEqual([
+      ["prometheus-reachable", "passed"],
+      ["rule-loaded", "passed"],
+      ["prometheus-sends-to-alertmanager", "passed"],
+      ["alerts-screenshot", "passed"],
+      ["ratio-graph", "passed"],
+      ["alertmanager-reachable", "passed"],
+      ...GRAFANA_CHECKS.map((name) => [name, "skipped"]),
     ]);
+    // No Grafana given: its part is said to be skipped, and never counted as passed.
+    expect(proof.summary).toEqual({ ran: 6, passed: 6, failed: 0, skipped: GRAFANA_CHECKS.length });
+    for (const name of GRAFANA_CHECKS) {
+      expect(proof.checks.find((check) => check.name === name)).toMatchObject({ ok: false, detail: expect.stringContaining("no Grafana configured") });
+    }
+    expect(result.stdout).toContain("skip grafana-healthy: skipped: no Grafana configured");
     expect(proof.rule).toMatchObject({ name: HIGH_5XX_ALERT, duration: 300, labels: { severity: "critical" } });
     expect(proof.activeAlerts).toHaveLength(1);
     expect(proof.activeAlerts[0]).toMatchObject({ state: "pending", labels: { alertname: HIGH_5XX_ALERT, severity: "critical" } });
     expect(Number(proof.activeAlerts[0]?.value)).toBeCloseTo(1 / 3, 6);
+    // The value written on the proof: 10 errors in 30 requests per scrape.
+    expect(proof.currentRatio?.value).toBeCloseTo(1 / 3, 6);
+    expect(proof.currentRatio?.text).toBe("33.33% (threshold 2%): above, High5xxErrorRate is pending or firing");
+    expect(proof.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(proof.files.sort()).toEqual(
-      ["alertmanager-alerts.json", "alertmanager-status.json", "alertmanagers.json", "alerts.json", "alerts.png", "proof.json", "rules.json"].sort(),
+      [
+        "alertmanager-alerts.json",
+        "alertmanager-status.json",
+        "alertmanagers.json",
+        "alerts.json",
+        "alerts.png",
+        "graph.png",
+        "proof.html",
+        "proof.json",
+        "ratio-now.json",
+        "rules.json",
+      ].sort(),
     );
 
     const rules = JSON.parse(await readFile(path.join(out, "rules.json"), "utf8")) as { data: { groups: { rules: { name: string }[] }[] } };
@@ -215,6 +240,11 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
     expect(result.ok).toBe(false);
     expect(result.checks[0]).toMatchObject({ name: "prometheus-reachable", ok: false });
     expect(result.checks[0]?.detail).toContain(`Prometheus at ${nowhere} is unreachable`);
+    // What needs Prometheus did not run, and says why.
+    for (const name of ["rule-loaded", "prometheus-sends-to-alertmanager", "alerts-screenshot", "ratio-graph"]) {
+      expect(result.checks.find((check) => check.name === name)).toMatchObject({ status: "skipped", detail: `not run: Prometheus at ${nowhere} is unreachable` });
+    }
+    expect(result.summary.failed).toBe(1);
     expect(await main(["--bogus"])).toBe(2);
   });
 });
