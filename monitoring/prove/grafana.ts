@@ -182,7 +182,7 @@ async function provePanelQuery(context: ProofContext, client: GrafanaClient, pan
     const { points, last } = framePoints(result?.frames);
     if (points > 0) {
       findings.panelQuery = { panel: panelName(panel), points, ...(last !== undefined ? { last } : {}) };
-      log.pass("grafana", "grafana-panel-query", `panel ${panelName(panel)}: ${points} points over the last hour through Grafana, last ${percent(last ?? 0)}`);
+      log.pass("grafana", "grafana-panel-query", `panel ${panelName(panel)}: ${points} point${points === 1 ? "" : "s"} over the last hour through Grafana, last ${percent(last ?? 0)}`);
       return;
     }
     // No 5xx series at all means no ratio (not 0): show Grafana still reads the traffic behind it.
