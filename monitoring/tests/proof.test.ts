@@ -62,6 +62,11 @@ async function readProof(dir: string): Promise<ProofResult> {
   return JSON.parse(await readFile(path.join(dir, "proof.json"), "utf8")) as ProofResult;
 }
 
+/** [check, result] of each row of proof.html's checks table. */
+function checkRows(html: string): string[][] {
+  return [...html.matchAll(/<tr class="(passed|failed|skipped)"><td>[^<]*<\/td><td><code>([^<]+)<\/code><\/td>/g)].map((match) => [match[2] as string, match[1] as string]);
+}
+
 /** Width and height from a PNG's IHDR, after checking the signature. */
 function pngSize(data: Buffer): { width: number; height: number } {
   expect([...data.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -173,6 +178,14 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
       ].sort(),
     );
 
+    // The one page a reviewer opens: every check of proof.json with its result, the stack, the commit, the pictures.
+    const html = await readFile(path.join(out, "proof.html"), "utf8");
+    expect(checkRows(html)).toEqual(proof.checks.map((check) => [check.name, check.status]));
+    expect(html).toContain(proof.commit);
+    expect(html).toContain(proof.checkedAt);
+    for (const picture of ["alerts.png", "graph.png"]) expect(html).toContain(`<img src="${picture}"`);
+    expect(html).toContain("6 passed, 0 failed, 6 skipped (6 ran)");
+
     const rules = JSON.parse(await readFile(path.join(out, "rules.json"), "utf8")) as { data: { groups: { rules: { name: string }[] }[] } };
     expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name))).toContain(HIGH_5XX_ALERT);
     const status = JSON.parse(await readFile(path.join(out, "alertmanager-status.json"), "utf8")) as { versionInfo: { version: string } };
@@ -231,6 +244,10 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
     expect(result.stderr).toContain(`Alertmanager at ${nowhere} is unreachable`);
     const proof = await readProof(out);
     expect(proof).toMatchObject({ stack: "staging", prometheusUrl: good?.url, alertmanagerUrl: nowhere });
+    const html = await readFile(path.join(out, "proof.html"), "utf8");
+    expect(html).toContain("<title>Monitoring proof FAILED: staging");
+    expect(checkRows(html)).toContainEqual(["alertmanager-reachable", "failed"]);
+    expect(checkRows(html)).toHaveLength(proof.checks.length);
     expect(proof.checks.find((check) => check.name === "rule-loaded")?.ok).toBe(true);
   });
 
