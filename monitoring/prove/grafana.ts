@@ -195,7 +195,7 @@ async function provePanelQuery(context: ProofContext, client: GrafanaClient, pan
         "grafana",
         "grafana-panel-query",
         `panel ${panelName(panel)}: its query ran through Grafana without error and has no series in the last hour, because no 5xx was counted; ` +
-          `the same datasource returned ${rate.points} points of the request rate (last ${rate.last?.toFixed(2)} req/s)`,
+          `the same datasource returned ${rate.points} point${rate.points === 1 ? "" : "s"} of the request rate (last ${rate.last?.toFixed(2)} req/s)`,
       );
     } else {
       log.fail("grafana", "grafana-panel-query", `panel ${panelName(panel)}: Grafana returned no data for the last hour, and no request was counted either: the dashboard is blind`);

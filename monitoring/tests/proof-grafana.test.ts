@@ -77,9 +77,9 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-async function fakeGrafana(options: { dashboards?: FakeDashboard[]; queryError?: string } = {}): Promise<FakeGrafana> {
+async function fakeGrafana(options: { dashboards?: FakeDashboard[]; queryError?: string; prometheusUrl?: string } = {}): Promise<FakeGrafana> {
   const fake = await startFakeGrafana({
-    prometheusUrl: prometheus?.url ?? "",
+    prometheusUrl: options.prometheusUrl ?? prometheus?.url ?? "",
     token: TOKEN,
     basic: BASIC,
     dashboards: options.dashboards ?? [{ model: committed }],
@@ -206,6 +206,46 @@ describe("the proof's Grafana part", () => {
     expect(detailOf(proof, "grafana-threshold")).toContain(
       '"5xx error ratio against the 2% threshold" (timeseries, id 3): its thresholds are [null,0.05], without a step at 0.02',
     );
+  });
+
+  it("a healthy system without a single 5xx passes on the request rate behind the ratio; no traffic at all fails", async () => {
+    // Grafana's datasource on other Prometheus servers: one scraping a gateway that only answers 200, one scraping nothing.
+    const registry = new Registry();
+    const spec = METRICS.http_requests_total;
+    const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
+    const healthy = await startHttpServer(async (_request, response) => {
+      requests.inc({ function: "queue", route: "/queue/status", method: "GET", status: "200" }, 30);
+      response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+    });
+    const configs = {
+      healthy: { global: { scrape_interval: "1s" }, scrape_configs: [{ job_name: LOCAL_JOB.name, static_configs: [{ targets: [new URL(healthy.url).host] }] }] },
+      idle: { global: { scrape_interval: "1s" }, scrape_configs: [] },
+    };
+    const servers: ManagedProcess[] = [];
+    try {
+      for (const [name, config] of Object.entries(configs)) {
+        await writeFile(path.join(dir, `${name}.yml`), stringify(config));
+        servers.push(await startPrometheus(path.join(dir, `${name}.yml`), path.join(dir, `${name}-data`)));
+      }
+      const [withTraffic, idle] = servers as [ManagedProcess, ManagedProcess];
+      await waitFor("two scrapes of the healthy gateway", async () => {
+        const answer = await fetch(`${withTraffic.url}/api/v1/query?query=${encodeURIComponent("sum(rate(http_requests_total[5m]))")}`);
+        return ((await answer.json()) as { data: { result: unknown[] } }).data.result.length > 0 ? true : undefined;
+      });
+
+      const ok = await proofWith({ url: (await fakeGrafana({ prometheusUrl: withTraffic.url })).url, token: TOKEN });
+      expect(ok.checks.find((check) => check.name === "grafana-panel-query")?.status).toBe("passed");
+      expect(detailOf(ok, "grafana-panel-query")).toMatch(
+        /its query ran through Grafana without error and has no series in the last hour, because no 5xx was counted; the same datasource returned \d+ points? of the request rate \(last \d+\.\d\d req\/s\)/,
+      );
+
+      const blind = await proofWith({ url: (await fakeGrafana({ prometheusUrl: idle.url })).url, token: TOKEN });
+      expect(blind.ok).toBe(false);
+      expect(detailOf(blind, "grafana-panel-query")).toContain("Grafana returned no data for the last hour, and no request was counted either: the dashboard is blind");
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+      await healthy.close();
+    }
   });
 
   it("fails on an auth failure with a clear reason, and does not run what needs the credentials", async () => {
