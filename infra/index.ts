@@ -55,7 +55,10 @@ export const alertmanagerUrl = monitoring?.alertmanagerUrl;
 export const logDrainUrl = monitoring?.logDrainUrl;
 /** The header the drain must send, with logDrainToken as its value. */
 export const logDrainHeader = monitoring?.logDrainHeader;
-/** Secret: `pulumi stack output --show-secrets grafanaAdminPassword` (user "admin"). */
+/** Secret: `pulumi stack output --show-secrets grafanaAdminPassword` (user grafanaAdminUser). */
 export const grafanaAdminPassword = monitoring?.grafanaAdminPassword;
+export const grafanaAdminUser = monitoring?.grafanaAdminUser;
+/** Secret: GRAFANA_TOKEN for `npm run monitoring:proof` against grafanaUrl (monitoring/README.md). */
+export const grafanaProofToken = monitoring?.grafanaProofToken;
 /** Secret: the value of the drain's logDrainHeader. */
 export const logDrainToken = monitoring?.logDrainToken;

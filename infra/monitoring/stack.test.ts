@@ -287,6 +287,10 @@ describe("MonitoringStack (Pulumi mocks)", () => {
     });
     expect(await pulumi.isSecret(stack.grafanaAdminPassword)).toBe(true);
     expect(await promiseOf(stack.grafanaAdminPassword)).toBe("generated-main-grafana-admin");
+    // What the monitoring proof takes as GRAFANA_TOKEN for this Grafana: user:password, kept secret.
+    expect(stack.grafanaAdminUser).toBe("admin");
+    expect(await pulumi.isSecret(stack.grafanaProofToken)).toBe(true);
+    expect(await promiseOf(stack.grafanaProofToken)).toBe("admin:generated-main-grafana-admin");
   });
 
   it("keeps every secret value inside Secrets: not in chart values, CRs, the Deployment or any other input", async () => {

@@ -101,8 +101,15 @@ export class MonitoringStack extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
   readonly releaseName: string = RELEASE_NAME;
   readonly chartVersion: string;
-  /** Grafana's generated admin password (secret); the user is "admin". */
+  /** Grafana's generated admin password (secret); the user is grafanaAdminUser. */
   readonly grafanaAdminPassword: pulumi.Output<string>;
+  readonly grafanaAdminUser: string = GRAFANA_ADMIN_USER;
+  /**
+   * The credential `npm run monitoring:proof` takes as GRAFANA_TOKEN for this stack's Grafana: `admin:<password>`
+   * (secret). Pulumi cannot reach the in-cluster Grafana to mint a service-account token; monitoring/README.md says
+   * how to make a Viewer token with it for CI.
+   */
+  readonly grafanaProofToken: pulumi.Output<string>;
   /** The token the Supabase log drain must send in `logDrainHeader` (secret). */
   readonly logDrainToken: pulumi.Output<string>;
   readonly logDrainHeader: string = EXPORTER.header;
@@ -168,6 +175,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     // 3. Grafana's admin Secret, then the stack.
     const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
     this.grafanaAdminPassword = pulumi.secret(password.result);
+    this.grafanaProofToken = pulumi.secret(pulumi.interpolate`${GRAFANA_ADMIN_USER}:${password.result}`);
     const grafanaAdminSecretName = `${RELEASE_NAME}-grafana-admin`;
     this.grafanaAdmin = new k8s.core.v1.Secret(
       `${name}-grafana-admin`,
@@ -376,6 +384,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
       namespace: this.namespace,
       chartVersion: this.chartVersion,
       grafanaAdminPassword: this.grafanaAdminPassword,
+      grafanaAdminUser: this.grafanaAdminUser,
+      grafanaProofToken: this.grafanaProofToken,
       logDrainToken: this.logDrainToken,
       logDrainUrl: this.logDrainUrl,
       prometheusUrl: this.prometheusUrl,

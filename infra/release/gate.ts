@@ -1,7 +1,8 @@
 // The pre-deploy gate: nothing reaches `pulumi up` unless the work tree is exactly a commit, that commit's
 // regression tests pass, and (for staging and prod) the monitoring proof succeeds.
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describeCommand, runCommand, type CommandSpec } from "./process.ts";
 import type { Reporter } from "./reporter.ts";
 import { uncommittedChanges } from "./git.ts";
@@ -55,10 +56,17 @@ async function hasNpmScript(repoDir: string, script: string): Promise<boolean> {
   }
 }
 
+/** Where the proof of one deploy goes: the repository's git-ignored monitoring/proof/<time>-<stack>/. */
+export function proofDirFor(repoDir: string, stack: string, now = new Date()): string {
+  return path.join(repoDir, "monitoring", "proof", `${now.toISOString().replace(/[:.]/g, "-")}-${stack}`);
+}
+
 /**
- * The monitoring proof, through a small interface: the command runs in the repository with LOVE_STACK=<stack> and
- * PROMETHEUS_URL (the one verification uses) in its environment, plus whatever ALERTMANAGER_URL the shell has, and
- * exits 0 only when the High5xxErrorRate rule is loaded, Alertmanager answers and the proof is saved.
+ * The monitoring proof, through a small interface: the command runs in the repository with LOVE_STACK=<stack>,
+ * PROMETHEUS_URL (the one verification uses), MONITORING_PROOF_DIR (where it saves its evidence) and
+ * MONITORING_PROOF_REQUIRE_GRAFANA=1 in its environment, plus whatever ALERTMANAGER_URL, GRAFANA_URL and
+ * GRAFANA_TOKEN the shell has, and exits 0 only when every check passed (High5xxErrorRate loaded, Alertmanager
+ * answering, Grafana serving the dashboard). Its summary page, proof.html, is linked in the output either way.
  */
 export async function runMonitoringProof(
   repoDir: string,
@@ -75,12 +83,23 @@ export async function runMonitoringProof(
     );
   }
   reporter.info(`running ${describeCommand(command)} for ${stack}`);
-  const env = { ...process.env, LOVE_STACK: stack, ...(prometheusUrl ? { PROMETHEUS_URL: prometheusUrl } : {}) };
+  const proofDir = proofDirFor(repoDir, stack);
+  const env = {
+    ...process.env,
+    LOVE_STACK: stack,
+    MONITORING_PROOF_DIR: proofDir,
+    MONITORING_PROOF_REQUIRE_GRAFANA: "1",
+    ...(prometheusUrl ? { PROMETHEUS_URL: prometheusUrl } : {}),
+  };
   const result = await runCommand(command, { cwd: repoDir, env, onLine: reporter.output });
+  const summary = path.join(proofDir, "proof.html");
+  const written = await access(summary).then(() => true, () => false);
+  reporter.info(written ? `monitoring proof summary: ${pathToFileURL(summary).href}` : `the monitoring proof wrote no summary page (${summary})`);
   if (result.code !== 0) {
     throw new GateRefusal(
       `monitoring proof failed for ${stack} (${describeCommand(command)} exited with ${result.code}): ` +
-        "the High5xxErrorRate alert is not proven to be loaded and routed; refusing to deploy",
+        "the High5xxErrorRate alert and the dashboard are not proven to be loaded and routed; refusing to deploy" +
+        (written ? ` (see ${pathToFileURL(summary).href})` : ""),
     );
   }
 }

@@ -106,9 +106,11 @@ export const MONITORING_OUTPUTS = [
   "logDrainUrl",
   "logDrainHeader",
   "grafanaAdminPassword",
+  "grafanaAdminUser",
+  "grafanaProofToken",
   "logDrainToken",
 ] as const;
-export const SECRET_MONITORING_OUTPUTS = ["grafanaAdminPassword", "logDrainToken"];
+export const SECRET_MONITORING_OUTPUTS = ["grafanaAdminPassword", "grafanaProofToken", "logDrainToken"];
 
 export const K8S = {
   chart: "kubernetes:helm.sh/v4:Chart",
@@ -325,6 +327,8 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
     alertmanagerUrl: urls.alertmanager,
     logDrainHeader: "x-log-drain-token",
     grafanaAdminPassword: generatedPassword("monitoring-grafana-admin"),
+    grafanaAdminUser: "admin",
+    grafanaProofToken: `admin:${generatedPassword("monitoring-grafana-admin")}`,
     logDrainToken: token,
   });
   expect(run.outputs["logDrainUrl"]).toBe(expected.ingress ? `https://${expected.ingress.host}/drain` : undefined);

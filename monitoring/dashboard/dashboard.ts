@@ -20,6 +20,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { ERROR_RATIO_EXPR, ERROR_RATIO_THRESHOLD, HIGH_5XX_ALERT } from "../rules.ts";
+import { withRevisionTag } from "./revision.ts";
 
 export const DASHBOARD_UID = "love-backend-overview";
 export const DASHBOARD_TITLE = "love-backend: availability, latency, breakers, queues";
@@ -110,8 +111,12 @@ function single(id: number, title: string, unit: string): stat.PanelBuilder {
     .graphMode(common.BigValueGraphMode.Area);
 }
 
-/** Builds the dashboard model (plain JSON-serialisable object). Pure. */
+/** Builds the dashboard model (plain JSON-serialisable object), tagged with its content revision. Pure. */
 export function buildDashboard(): Dashboard {
+  return withRevisionTag(buildUntagged());
+}
+
+function buildUntagged(): Dashboard {
   const alertNote = `Same expression as the ${HIGH_5XX_ALERT} alert (monitoring/alerts.yml); red from ${
     ERROR_RATIO_THRESHOLD * 100
   }% (R < ${1 - ERROR_RATIO_THRESHOLD}). No data means no traffic: see the NoHttpTraffic alert.`;

@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { knownSeriesNames } from "../contract.ts";
 import { DASHBOARD_UID, DATASOURCE, QUERIES, buildDashboard, dashboardJson } from "../dashboard/dashboard.ts";
+import { dashboardRevision, revisionTagOf, withRevisionTag } from "../dashboard/revision.ts";
 import { ERROR_RATIO_EXPR, ERROR_RATIO_THRESHOLD, findAlert, loadAlertRules } from "../rules.ts";
 import { MONITORING_DIR, seriesNames } from "./support.ts";
 
@@ -49,6 +50,17 @@ describe("grafana-dashboard.json", () => {
     expect(dashboardJson()).toBe(dashboardJson());
     expect(Buffer.byteLength(dashboardJson())).toBeLessThan(1024 * 1024);
     expect(model.uid).toBe(DASHBOARD_UID);
+  });
+
+  it("carries its content revision as a tag, which the monitoring proof compares with what Grafana serves", async () => {
+    const file = JSON.parse(await readFile(path.join(MONITORING_DIR, "grafana-dashboard.json"), "utf8")) as { tags: string[]; title: string };
+    expect(revisionTagOf(file)).toMatch(/^[0-9a-f]{12}$/);
+    expect(revisionTagOf(file)).toBe(dashboardRevision(file));
+    expect(file.tags.filter((tag) => tag.startsWith("revision:"))).toHaveLength(1);
+    // Any change of content is a new revision; the tag itself is not part of what it hashes.
+    const changed = withRevisionTag({ ...file, title: `${file.title} (edited)` });
+    expect(revisionTagOf(changed)).not.toBe(revisionTagOf(file));
+    expect(withRevisionTag(file)).toEqual(file);
   });
 
   it("gives every panel a unique, stable id", () => {

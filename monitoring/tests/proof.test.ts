@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { LOCAL_JOB, METRICS } from "../contract.ts";
 import { durationSeconds, main, ruleDifferences, runProof, type ProofResult } from "../proof.ts";
+import { GRAFANA_CHECKS } from "../prove/grafana.ts";
 import { ALERTS_FILE, HIGH_5XX_ALERT, findAlert, loadAlertRules, renderRuleFile, type RuleGroup } from "../rules.ts";
 import {
   REPO_ROOT,
@@ -59,6 +60,11 @@ async function proofCli(args: string[]): Promise<RunResult> {
 
 async function readProof(dir: string): Promise<ProofResult> {
   return JSON.parse(await readFile(path.join(dir, "proof.json"), "utf8")) as ProofResult;
+}
+
+/** [check, result] of each row of proof.html's checks table. */
+function checkRows(html: string): string[][] {
+  return [...html.matchAll(/<tr class="(passed|failed|skipped)"><td>[^<]*<\/td><td><code>([^<]+)<\/code><\/td>/g)].map((match) => [match[2] as string, match[1] as string]);
 }
 
 /** Width and height from a PNG's IHDR, after checking the signature. */
@@ -134,19 +140,51 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
 
     const proof = await readProof(out);
     expect(proof.ok).toBe(true);
-    expect(proof.checks.map((check) => [check.name, check.ok])).toEqual([
-      ["rule-loaded", true],
-      ["prometheus-sends-to-alertmanager", true],
-      ["alertmanager-reachable", true],
-      ["screenshot", true],
+    expect(proof.checks.map((check) => [check.name, check.status])).toEqual([
+      ["prometheus-reachable", "passed"],
+      ["rule-loaded", "passed"],
+      ["prometheus-sends-to-alertmanager", "passed"],
+      ["alerts-screenshot", "passed"],
+      ["ratio-graph", "passed"],
+      ["alertmanager-reachable", "passed"],
+      ...GRAFANA_CHECKS.map((name) => [name, "skipped"]),
     ]);
+    // No Grafana given: its part is said to be skipped, and never counted as passed.
+    expect(proof.summary).toEqual({ ran: 6, passed: 6, failed: 0, skipped: GRAFANA_CHECKS.length });
+    for (const name of GRAFANA_CHECKS) {
+      expect(proof.checks.find((check) => check.name === name)).toMatchObject({ ok: false, detail: expect.stringContaining("no Grafana configured") });
+    }
+    expect(result.stdout).toContain("skip grafana-healthy: skipped: no Grafana configured");
     expect(proof.rule).toMatchObject({ name: HIGH_5XX_ALERT, duration: 300, labels: { severity: "critical" } });
     expect(proof.activeAlerts).toHaveLength(1);
     expect(proof.activeAlerts[0]).toMatchObject({ state: "pending", labels: { alertname: HIGH_5XX_ALERT, severity: "critical" } });
     expect(Number(proof.activeAlerts[0]?.value)).toBeCloseTo(1 / 3, 6);
+    // The value written on the proof: 10 errors in 30 requests per scrape.
+    expect(proof.currentRatio?.value).toBeCloseTo(1 / 3, 6);
+    expect(proof.currentRatio?.text).toBe("33.33% (threshold 2%): above, High5xxErrorRate is pending or firing");
+    expect(proof.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(proof.files.sort()).toEqual(
-      ["alertmanager-alerts.json", "alertmanager-status.json", "alertmanagers.json", "alerts.json", "alerts.png", "proof.json", "rules.json"].sort(),
+      [
+        "alertmanager-alerts.json",
+        "alertmanager-status.json",
+        "alertmanagers.json",
+        "alerts.json",
+        "alerts.png",
+        "graph.png",
+        "proof.html",
+        "proof.json",
+        "ratio-now.json",
+        "rules.json",
+      ].sort(),
     );
+
+    // The one page a reviewer opens: every check of proof.json with its result, the stack, the commit, the pictures.
+    const html = await readFile(path.join(out, "proof.html"), "utf8");
+    expect(checkRows(html)).toEqual(proof.checks.map((check) => [check.name, check.status]));
+    expect(html).toContain(proof.commit);
+    expect(html).toContain(proof.checkedAt);
+    for (const picture of ["alerts.png", "graph.png"]) expect(html).toContain(`<img src="${picture}"`);
+    expect(html).toContain("6 passed, 0 failed, 6 skipped (6 ran)");
 
     const rules = JSON.parse(await readFile(path.join(out, "rules.json"), "utf8")) as { data: { groups: { rules: { name: string }[] }[] } };
     expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name))).toContain(HIGH_5XX_ALERT);
@@ -206,6 +244,10 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
     expect(result.stderr).toContain(`Alertmanager at ${nowhere} is unreachable`);
     const proof = await readProof(out);
     expect(proof).toMatchObject({ stack: "staging", prometheusUrl: good?.url, alertmanagerUrl: nowhere });
+    const html = await readFile(path.join(out, "proof.html"), "utf8");
+    expect(html).toContain("<title>Monitoring proof FAILED: staging");
+    expect(checkRows(html)).toContainEqual(["alertmanager-reachable", "failed"]);
+    expect(checkRows(html)).toHaveLength(proof.checks.length);
     expect(proof.checks.find((check) => check.name === "rule-loaded")?.ok).toBe(true);
   });
 
@@ -215,6 +257,11 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
     expect(result.ok).toBe(false);
     expect(result.checks[0]).toMatchObject({ name: "prometheus-reachable", ok: false });
     expect(result.checks[0]?.detail).toContain(`Prometheus at ${nowhere} is unreachable`);
+    // What needs Prometheus did not run, and says why.
+    for (const name of ["rule-loaded", "prometheus-sends-to-alertmanager", "alerts-screenshot", "ratio-graph"]) {
+      expect(result.checks.find((check) => check.name === name)).toMatchObject({ status: "skipped", detail: `not run: Prometheus at ${nowhere} is unreachable` });
+    }
+    expect(result.summary.failed).toBe(1);
     expect(await main(["--bogus"])).toBe(2);
   });
 });

@@ -1,0 +1,43 @@
+// One headless Chromium (Debian's, through playwright-core: no browser download) for every picture of a run.
+import type { Browser } from "playwright-core";
+
+export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+export const VIEWPORT = { width: 1400, height: 900 } as const;
+
+/** Starts Chromium on first use; close() stops it if it was started. */
+export class LazyBrowser {
+  private started: Promise<Browser> | undefined;
+
+  constructor(
+    readonly executablePath: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get(): Promise<Browser> {
+    this.started ??= import("playwright-core").then(({ chromium }) =>
+      chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS, timeout: this.timeoutMs }),
+    );
+    return this.started;
+  }
+
+  async close(): Promise<void> {
+    if (!this.started) return;
+    const browser = await this.started.catch(() => undefined);
+    await browser?.close();
+  }
+
+  /** How to fix a Chromium that does not start, for check details. */
+  hint(): string {
+    return `Chromium at ${this.executablePath} (install the Debian package chromium, or set CHROMIUM_PATH)`;
+  }
+}
