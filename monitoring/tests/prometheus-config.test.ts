@@ -57,7 +57,7 @@ describe("prometheus.yml (as committed)", () => {
     const result = await run(BIN.promtool, ["check", "config", CONFIG]);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/SUCCESS: 1 rule files found/);
-    expect(result.output).toMatch(/SUCCESS: 4 rules found/);
+    expect(result.output).toMatch(/SUCCESS: 5 rules found/);
   });
 
   it("scrapes the local gateway, loads alerts.yml and notifies the local Alertmanager", async () => {

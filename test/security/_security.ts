@@ -3,12 +3,13 @@
 // invented ids in the frontend's own format (`<ms>-<random>`), each from the client address it is given.
 import { expect } from "vitest";
 import type postgres from "postgres";
+import { ENTRY_BUDGET_DEFAULTS } from "../../functions/_shared/entry-budget.ts";
 import type { StaffApi, StaffResponse } from "../staff/_staff.ts";
 
 /** The entry budgets as a deployment has them (the test stacks turn them off unless a suite sets them). */
 export const PRODUCTION_BUDGETS: Record<string, string> = {
-  LOVE_UNSEEN_ENTRIES_PER_ADDRESS: "5",
-  LOVE_UNSEEN_ENTRIES_PER_CLINIC: "50",
+  LOVE_UNSEEN_ENTRIES_PER_ADDRESS: String(ENTRY_BUDGET_DEFAULTS.unseenPerAddress),
+  LOVE_UNSEEN_ENTRIES_PER_CLINIC: String(ENTRY_BUDGET_DEFAULTS.unseenPerClinic),
 };
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in input order. */

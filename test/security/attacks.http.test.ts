@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
+import { metricValue } from "../support/metrics.ts";
 import { hasStackTrace, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { qatar } from "../flow/_http.ts";
 import {
@@ -89,9 +90,22 @@ describe("C1: a clinic's PIN cannot be brute-forced within its day", () => {
     const projectedHours = perHour === 0 ? Infinity : space / 2 / perHour;
     const summary = `PIN length ${pin.length}, ${compared} of ${requests} guesses compared (${perHour.toFixed(1)}/h), ` +
       `projected ${projectedHours.toFixed(0)} h to find it; answers ${JSON.stringify([...outcomes])}`;
+    if (process.env.LOVE_ATTACK_VERBOSE) console.log(`C1: ${summary}`);
     expect(projectedHours, summary).toBeGreaterThan(24);
     expect(pin, summary).toMatch(/^\d{6}$/);
     for (const fake of fakes) expect(await entryStatus(sql, "xr", fake.user)).not.toContain("DONE");
+    // The alert's input saw the attack: every refused or wrong try, by clinic (functions report once a second).
+    const counted = async () => {
+      let total = 0;
+      for (const result of ["wrong", "locked", "not_your_turn"]) {
+        total += await metricValue(stack.baseUrl, "pin_attempts_total", { function: "queue", clinic, result });
+      }
+      return total;
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await counted()) < requests && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await counted()).toBe(requests);
+    expect(await metricValue(stack.baseUrl, "pin_attempts_total", { clinic, result: "wrong" })).toBe(compared);
 
     // The real patients: both were called. The first types the PIN staff read out and finishes at once; the
     // second mistypes, is told when to retry (never locked out), and finishes then.
