@@ -15,7 +15,7 @@
 -- without unseen rows (that release records no sightings, so its tickets must never look like a flood).
 
 create table love.unseen_entries (
-  entry_id bigint primary key references love.queue_entries (id),
+  entry_id bigint primary key references love.queue_entries (id) on delete cascade,
   clinic_id text not null,
   queue_day date not null,
   -- The address the ticket was taken from (as clientAddress() saw it), for the per-address budget.
