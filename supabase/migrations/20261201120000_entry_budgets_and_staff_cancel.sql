@@ -262,7 +262,8 @@ begin
     where u.clinic_id = v_clinic and u.queue_day in (v_day, v_day - 1)
       and e.status in ('WAITING', 'CALLED', 'IN_SERVICE')
       and e.entered_at <= p_now - make_interval(secs => p_min_age_seconds)
-    for update of e
+    -- Both rows: a sighting committed meanwhile removes its ticket from this set instead of racing it.
+    for update of e, u
   ) t;
 
   with cancelled as (
