@@ -118,7 +118,7 @@ describe("C3: the contract's shapes", () => {
     expect((await api.get(`/queue/position?clinic=int&user=${user}`, { now: t1 })).body).toMatchObject({ status: "DONE", display_number: -1, ahead: 0 });
   });
 
-  it("rows 9–11 route/create (sticky, verbatim), route/get, path/choose", async () => {
+  it("rows 9–11 route/create (sticky, stored as sent), route/get, path/choose", async () => {
     const user = await login();
     const stations = [
       { id: "lab", name: "المختبر", nameAr: "المختبر", floor: "الميزانين", floorCode: "M", code: "LAB", weight: 0 },
