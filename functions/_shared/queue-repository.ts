@@ -1,5 +1,6 @@
-// The queue's SQL API (supabase/migrations/*_examinee_functions.sql): one statement per call, each its own
-// transaction. Results are the functions' jsonb envelopes, passed through unchanged.
+// The queue's SQL API (supabase/migrations/*_examinee_functions.sql, and issue 15's
+// *_entry_budgets_and_staff_cancel.sql): one statement per call, each its own transaction. Results are the
+// functions' jsonb envelopes, passed through unchanged.
 import { dbQuery } from "./db.ts";
 import type { EntryBudget } from "./entry-budget.ts";
 import type { SqlResult } from "./outcomes.ts";

@@ -2,7 +2,7 @@
 // floorCode, code, weight}): flat objects of short scalars, checked field by field and by size. Text stays text:
 // a station's strings are stored and returned exactly as sent, inside JSON, never as markup (functions/README.md,
 // "What is escaped where"). The database checks the same shape (love.valid_stations).
-import { isPlainObject, type JsonObject, parseClinic } from "./validation.ts";
+import { isPlainObject, isText, type JsonObject, parseClinic } from "./validation.ts";
 
 export const MAX_STATIONS = 30;
 export const MAX_STATIONS_BYTES = 16 * 1024;
@@ -14,9 +14,6 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const TEXT_FIELDS = new Map<string, number>([
   ["name", 120], ["nameAr", 120], ["nameEn", 120], ["floor", 60], ["floorCode", 8], ["code", 16],
 ]);
-// Control characters have no place in a clinic's name; NUL and lone surrogates cannot even be stored as jsonb.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The stations when every one has this shape, else null (the caller answers INVALID_STATIONS). */
 export function parseStations(value: unknown): JsonObject[] | null {
@@ -43,8 +40,3 @@ function validField(name: string, value: unknown): boolean {
 }
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
-
-/** Plain text of at most `limit` UTF-16 units: no control characters, no lone surrogates. */
-export function isText(value: unknown, limit: number): value is string {
-  return typeof value === "string" && value.length <= limit && !CONTROL.test(value) && !LONE_SURROGATE.test(value);
-}

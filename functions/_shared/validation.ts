@@ -151,6 +151,15 @@ export function parseExamType(value: unknown): string | null {
   return EXAM_TYPE.test(normalised) ? normalised : null;
 }
 
+// Control characters have no place in a name or a reason; NUL and lone surrogates cannot even be stored as jsonb.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Plain text of at most `limit` UTF-16 units: no control characters, no lone surrogates. */
+export function isText(value: unknown, limit: number): value is string {
+  return typeof value === "string" && value.length <= limit && !CONTROL.test(value) && !LONE_SURROGATE.test(value);
+}
+
 /** The names of the fields whose value is absent. */
 export function missingFields(fields: Record<string, unknown>): string[] {
   return Object.entries(fields).filter(([, value]) => value === undefined).map(([name]) => name);

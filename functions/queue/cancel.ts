@@ -5,8 +5,7 @@ import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { parseWholeNumber, requestKey } from "../_shared/body.ts";
 import { CacheInvalidator } from "../_shared/cache-invalidation.ts";
 import { cancelEntry } from "../_shared/queue-repository.ts";
-import { isText } from "../_shared/stations.ts";
-import { missingFields, parseClinic, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
+import { isText, missingFields, parseClinic, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
 
 const MAX_REASON_LENGTH = 64;
 
