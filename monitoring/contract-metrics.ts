@@ -5,7 +5,7 @@
 // and panels fits both.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { METRIC_LINE_PREFIX, type CacheResult } from "../functions/_shared/metrics.ts";
-import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS } from "./contract.ts";
+import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS, PIN_ATTEMPT_RESULTS } from "./contract.ts";
 
 /** The cache results functions/_shared/metrics.ts reports (the contract's four plus `skipped`). */
 export const CACHE_EVENT_RESULTS = ["hit", "miss", "bypass", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
@@ -15,6 +15,10 @@ const MAX_ROUTES_PER_FUNCTION = 50;
 const ROUTE_SEGMENT = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 // Dependency names come from our code ("database", "cache", ...); anything else is not one of our events.
 const DEPENDENCY = /^[A-Za-z0-9_.:-]{1,64}$/;
+// Clinic ids as love.clinics has them; a bounded number of distinct ones (there are 16), so a log line cannot
+// add series without end.
+const CLINIC = /^[a-z][a-z0-9_]{1,31}$/;
+const MAX_CLINICS = 64;
 
 type BreakerState = (typeof BREAKER_STATES)[number];
 
@@ -69,7 +73,14 @@ export class ContractMetrics {
     labelNames: ["function", "operation", "result"] as const,
     registers: [this.registry],
   });
+  private readonly pinAttempts = new Counter({
+    name: "pin_attempts_total",
+    help: "Tries to finish a clinic with a PIN, by function, clinic and result",
+    labelNames: ["function", "clinic", "result"] as const,
+    registers: [this.registry],
+  });
   private readonly routesSeen = new Map<string, Set<string>>();
+  private readonly clinicsSeen = new Set<string>();
 
   /**
    * Applies a metric event a function reported in its log; returns false (and changes nothing) for shapes that
@@ -79,6 +90,7 @@ export class ContractMetrics {
    * - `cache`: adds `count` (a positive number; 1 when absent) to cache_operations_total{operation,result}.
    *   Functions sum their cache operations and report them about once a second, so `count` is the number of
    *   operations the line stands for.
+   * - `pin_attempt`: adds `count` to pin_attempts_total{clinic,result} (summed the same way).
    */
   recordFunctionEvent(fn: string, event: unknown): boolean {
     if (typeof event !== "object" || event === null) return false;
@@ -100,6 +112,15 @@ export class ContractMetrics {
       const count = e.count === undefined ? 1 : e.count;
       if (typeof count !== "number" || !Number.isFinite(count) || count <= 0) return false;
       this.cacheOperations.inc({ function: fn, operation: e.operation, result: e.result }, count);
+      return true;
+    }
+    if (e.type === "pin_attempt") {
+      if (typeof e.clinic !== "string" || !CLINIC.test(e.clinic) || !isOneOf(PIN_ATTEMPT_RESULTS, e.result)) return false;
+      if (!this.clinicsSeen.has(e.clinic) && this.clinicsSeen.size >= MAX_CLINICS) return false;
+      const count = e.count === undefined ? 1 : e.count;
+      if (typeof count !== "number" || !Number.isFinite(count) || count <= 0) return false;
+      this.clinicsSeen.add(e.clinic);
+      this.pinAttempts.inc({ function: fn, clinic: e.clinic, result: e.result }, count);
       return true;
     }
     return false;

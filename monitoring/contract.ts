@@ -15,6 +15,8 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const BREAKER_STATES = ["closed", "open", "half_open"] as const;
 export const CACHE_OPERATIONS = ["get", "set", "delete"] as const;
 export const CACHE_RESULTS = ["hit", "miss", "ok", "error"] as const;
+/** What became of a try to finish a clinic with a PIN (functions/_shared/pin-attempts.ts). */
+export const PIN_ATTEMPT_RESULTS = ["correct", "wrong", "locked", "not_your_turn"] as const;
 
 /**
  * The contract's metrics and their required labels. Producers may add labels (Prometheus adds job and
@@ -50,6 +52,11 @@ export const METRICS = {
     type: "counter",
     help: "Cache operations (get|set|delete) by result (hit|miss|ok|error)",
     labels: ["operation", "result"],
+  },
+  pin_attempts_total: {
+    type: "counter",
+    help: "Tries to finish a clinic with a PIN, by clinic and result (correct|wrong|locked|not_your_turn)",
+    labels: ["clinic", "result"],
   },
 } as const satisfies Record<string, MetricSpec>;
 

@@ -17,6 +17,8 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
   const merged = new Headers(headers);
   merged.set("Content-Type", "application/json; charset=utf-8");
   merged.set("Cache-Control", NO_CACHE);
+  // Answers are data, never a page: text inside them (route stations, names) is not rendered by any browser.
+  merged.set("X-Content-Type-Options", "nosniff");
   return new Response(JSON.stringify(body), { status, headers: merged });
 }
 

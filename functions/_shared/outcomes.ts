@@ -20,6 +20,8 @@ const OUTCOMES: Record<string, Outcome> = {
   PIN_REQUIRED: { status: 400, en: "PIN required", ar: "يجب إدخال رقم PIN" },
   WRONG_PIN: { status: 403, en: "Incorrect PIN", ar: "رقم PIN غير صحيح" },
   PIN_LOCKED: { status: 429, en: "Too many incorrect PINs: try again later", ar: "محاولات خاطئة كثيرة، حاول لاحقاً" },
+  NOT_YOUR_TURN: { status: 409, en: "Not your turn yet: finish the clinic once staff call you or you are next", ar: "لم يحن دورك بعد، يمكنك إنهاء العيادة عند استدعائك أو عندما تكون التالي" },
+  ENTRY_BUDGET_EXCEEDED: { status: 429, en: "Too many new tickets here right now: try again in a moment", ar: "عدد كبير من الأرقام الجديدة الآن، حاول بعد قليل" },
   ROUTE_NOT_FOUND: { status: 404, en: "Route not found", ar: "المسار غير موجود" },
   UNKNOWN_EXAM_TYPE: { status: 400, en: "Unknown exam type", ar: "نوع الفحص غير معروف" },
   INVALID_STATIONS: { status: 400, en: "Invalid stations", ar: "قائمة العيادات غير صالحة" },
@@ -30,6 +32,11 @@ const OUTCOMES: Record<string, Outcome> = {
   INVALID_PERIOD: { status: 400, en: "Invalid report period", ar: "فترة التقرير غير صالحة" },
   INVALID_REQUEST_ID: { status: 400, en: "Invalid X-Request-Id / Idempotency-Key", ar: "معرّف الطلب غير صالح" },
   INVALID_LIMIT: { status: 400, en: "limit must be a whole number from 1 to 100", ar: "الحد غير صالح" },
+  // Staff queue actions (issue 15).
+  INVALID_NUMBER: { status: 400, en: "number must be a ticket number (a whole number from 1)", ar: "رقم الدور غير صالح" },
+  INVALID_REASON: { status: 400, en: "reason must be text of at most 64 characters", ar: "السبب غير صالح" },
+  INVALID_MIN_AGE: { status: 400, en: "min_age_seconds must be a whole number from 0 to 86400", ar: "المدة غير صالحة" },
+  NOT_CANCELLABLE: { status: 409, en: "A finished ticket cannot be cancelled", ar: "لا يمكن إلغاء رقم منتهٍ" },
 };
 
 const FALLBACK: Outcome = { status: 400, en: "Request failed", ar: "تعذر تنفيذ الطلب" };

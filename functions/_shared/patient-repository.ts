@@ -1,4 +1,4 @@
-// Patient login through its SQL function (one session per patient per Qatar day).
+// Patient login through its SQL function (a new session with a new unguessable id per login: issue 15, H2).
 import { dbQuery } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 

@@ -1,6 +1,8 @@
-// The queue's SQL API (supabase/migrations/*_examinee_functions.sql): one statement per call, each its own
-// transaction. Results are the functions' jsonb envelopes, passed through unchanged.
+// The queue's SQL API (supabase/migrations/*_examinee_functions.sql, and issue 15's
+// *_entry_budgets_and_staff_cancel.sql): one statement per call, each its own transaction. Results are the
+// functions' jsonb envelopes, passed through unchanged.
 import { dbQuery } from "./db.ts";
+import type { EntryBudget } from "./entry-budget.ts";
 import type { SqlResult } from "./outcomes.ts";
 
 async function one(query: Promise<{ r: unknown }[]>): Promise<SqlResult> {
@@ -8,8 +10,34 @@ async function one(query: Promise<{ r: unknown }[]>): Promise<SqlResult> {
   return row!.r as SqlResult;
 }
 
-export function enterQueue(clinic: string, user: string, now: string): Promise<SqlResult> {
-  return one(dbQuery((sql) => sql`select love.queue_enter(${clinic}::text, ${user}::text, ${now}::timestamptz) as r`));
+/** A ticket for `user`, taken from `client` (its address), within the entry budgets. */
+export function enterQueue(clinic: string, user: string, client: string, budget: EntryBudget, now: string): Promise<SqlResult> {
+  return one(dbQuery((sql) => sql`select love.queue_enter(${clinic}::text, ${user}::text, ${now}::timestamptz,
+    ${client}::text, ${budget.unseenPerAddress}::int, ${budget.unseenPerClinic}::int) as r`));
+}
+
+/** The ticket's holder asked for its position: it is no longer unseen. */
+export async function markEntrySeen(clinic: string, user: string, now: string): Promise<void> {
+  await dbQuery((sql) => sql`select love.queue_entry_seen(${clinic}::text, ${user}::text, ${now}::timestamptz)`);
+}
+
+/** Staff: cancel one ticket, by its number or its holder. */
+export function cancelEntry(
+  clinic: string,
+  target: { number: number | null; user: string | null },
+  reason: string | null,
+  adminId: number,
+  requestKey: string | null,
+  now: string,
+): Promise<SqlResult> {
+  return one(dbQuery((sql) => sql`select love.queue_cancel(${clinic}::text, ${target.number}::int, ${target.user}::text,
+    ${reason}::text, ${adminId}::bigint, ${requestKey}::text, ${now}::timestamptz) as r`));
+}
+
+/** Staff: cancel every live ticket of the clinic never seen since entering and at least `minAgeSeconds` old. */
+export function cancelUnseenEntries(clinic: string, minAgeSeconds: number, adminId: number, requestKey: string | null, now: string): Promise<SqlResult> {
+  return one(dbQuery((sql) => sql`select love.queue_cancel_unseen(${clinic}::text, ${minAgeSeconds}::int, ${adminId}::bigint,
+    ${requestKey}::text, ${now}::timestamptz) as r`));
 }
 
 export function queuePosition(clinic: string, user: string, now: string): Promise<SqlResult> {

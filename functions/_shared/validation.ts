@@ -3,16 +3,22 @@
 import { HttpError } from "./http.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Deeper JSON than any contract body needs (route/create's stations are 3 levels) is refused before parsing. */
+export const MAX_JSON_DEPTH = 32;
 
 export type JsonObject = Record<string, unknown>;
 
 /**
- * Reads a JSON object body of at most `maxBytes`. An empty body is `{}`. Over the limit → 413; not JSON or
- * not an object → 400 (the frontend always sends a JSON object, so only other clients ever see these).
+ * Reads a JSON object body of at most `maxBytes`. An empty body is `{}`. Over the limit → 413; not JSON, nested
+ * deeper than MAX_JSON_DEPTH or not an object → 400 (the frontend always sends a shallow JSON object, so only
+ * other clients ever see these). Nothing after this ever meets deep input.
  */
 export async function readJsonObject(request: Request, maxBytes = MAX_BODY_BYTES): Promise<JsonObject> {
   const text = await readBodyText(request, maxBytes);
   if (text.trim() === "") return {};
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -48,6 +54,30 @@ export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES):
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Whether JSON text opens more than `max` arrays/objects inside each other, counted in one pass over the
+ * characters (brackets inside strings do not count). Iterative: any depth costs the same stack. Malformed text
+ * is left to JSON.parse.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 function tooLarge(maxBytes: number): HttpError {
@@ -121,25 +151,13 @@ export function parseExamType(value: unknown): string | null {
   return EXAM_TYPE.test(normalised) ? normalised : null;
 }
 
-export const MAX_STATIONS = 30;
-export const MAX_STATIONS_BYTES = 16 * 1024;
-/** Route stations: an array of 1–30 objects, each with a string id, 16 KiB at most; stored verbatim. */
-export function parseStations(value: unknown): JsonObject[] | null {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STATIONS) return null;
-  if (!value.every((station) => isPlainObject(station) && parseClinic(station.id) !== null)) return null;
-  if (new TextEncoder().encode(JSON.stringify(value)).byteLength > MAX_STATIONS_BYTES) return null;
-  if (!storableInJsonb(value)) return null;
-  return value as JsonObject[];
-}
-
-/** Whether jsonb can hold the value: Postgres refuses NUL characters and lone surrogates (a 500 if they reached it). */
+// Control characters have no place in a name or a reason; NUL and lone surrogates cannot even be stored as jsonb.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const storableText = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
-function storableInJsonb(value: unknown): boolean {
-  if (typeof value === "string") return storableText(value);
-  if (typeof value !== "object" || value === null) return true;
-  if (Array.isArray(value)) return value.every(storableInJsonb);
-  return Object.entries(value).every(([key, item]) => storableText(key) && storableInJsonb(item));
+
+/** Plain text of at most `limit` UTF-16 units: no control characters, no lone surrogates. */
+export function isText(value: unknown, limit: number): value is string {
+  return typeof value === "string" && value.length <= limit && !CONTROL.test(value) && !LONE_SURROGATE.test(value);
 }
 
 /** The names of the fields whose value is absent. */

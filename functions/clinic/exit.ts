@@ -2,12 +2,14 @@ import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { postFailure, postResponse } from "../_shared/outcomes.ts";
+import { recordPinAttempt } from "../_shared/pin-attempts.ts";
 import { exitClinic } from "../_shared/route-repository.ts";
 import { missingFields, parseClinic, parsePin, parseUserKey, pick, readJsonObject } from "../_shared/validation.ts";
 
 /**
- * Contract row 18: {patientId, clinicId, pin} → finishes the clinic with its PIN (same check and lockout as
- * queue/done), completes the queue entry if any, marks the route station completed and the next one current.
+ * Contract row 18: {patientId, clinicId, pin} → finishes the clinic's ticket with its PIN (same turn rule,
+ * check and limits as queue/done; a route alone finishes nothing), marks the route station completed and the
+ * next one current.
  */
 export async function clinicExit({ request }: RequestContext): Promise<Response> {
   const body = await readJsonObject(request);
@@ -20,5 +22,7 @@ export async function clinicExit({ request }: RequestContext): Promise<Response>
   const clinic = parseClinic(rawClinic);
   if (clinic === null) return postFailure("INVALID_CLINIC");
   const pin = parsePin(body.pin);
-  return postResponse(await afterQueueWrite(await exitClinic(patient, clinic, pin ?? null, businessNow(request)), clinic));
+  const result = await exitClinic(patient, clinic, pin ?? null, businessNow(request));
+  recordPinAttempt(result);
+  return postResponse(await afterQueueWrite(result, clinic));
 }

@@ -6,7 +6,11 @@ import { parseGender, parsePatientNumber, pick, readJsonObject } from "../_share
 
 const ID_FIELDS = ["patientId", "personalId", "patient_id", "personal_id", "military_number", "militaryNumber"];
 
-/** Contract row 1: {patientId | personalId | ..., gender} → {success, data:{id, patientId, gender, loginTime, status}}. */
+/**
+ * Contract row 1: {patientId | personalId | ..., gender} → {success, data:{id, patientId, gender, loginTime, status}}.
+ * Every login is a new session with a new unguessable id and changes nothing stored about the patient (issue 15,
+ * H2): a known military number never leads to someone else's session.
+ */
 export async function patientLogin({ request }: RequestContext): Promise<Response> {
   const body = await readJsonObject(request);
   const rawId = pick(body, ...ID_FIELDS);

@@ -1,6 +1,8 @@
 import { createRouter } from "../_shared/router.ts";
 import { adminRoute } from "../_shared/admin-auth.ts";
 import { queueCallHandler } from "./call.ts";
+import { queueCancelHandler } from "./cancel.ts";
+import { queueCancelUnseenHandler } from "./cancel-unseen.ts";
 import { queueDone } from "./done.ts";
 import { queueEnter } from "./enter.ts";
 import { queuePositionHandler } from "./position.ts";
@@ -12,4 +14,6 @@ Deno.serve(createRouter("queue", {
   "GET /status": queueStatusHandler,
   "POST /done": queueDone,
   "POST /call": adminRoute(queueCallHandler),
+  "POST /cancel": adminRoute(queueCancelHandler),
+  "POST /cancel-unseen": adminRoute(queueCancelUnseenHandler),
 }));

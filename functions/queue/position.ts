@@ -2,10 +2,14 @@ import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { getFailure, getResponse } from "../_shared/outcomes.ts";
 import { queuePosition } from "../_shared/queue-repository.ts";
+import { noteEntrySeen } from "../_shared/entry-sightings.ts";
 import { missingFields, parseClinic, parseUserKey } from "../_shared/validation.ts";
 
 
-/** Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). */
+/**
+ * Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). The first
+ * answer for a ticket also marks it seen (its holder's page is there: issue 15, H3).
+ */
 export async function queuePositionHandler({ request, params }: RequestContext): Promise<Response> {
   const rawClinic = params.get("clinic") ?? params.get("clinicId") ?? undefined;
   const rawUser = params.get("user") ?? params.get("patientId") ?? undefined;
@@ -15,5 +19,8 @@ export async function queuePositionHandler({ request, params }: RequestContext):
   if (clinic === null) return getFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return getFailure("INVALID_USER");
-  return getResponse(await queuePosition(clinic, user, businessNow(request)));
+  const now = businessNow(request);
+  const position = await queuePosition(clinic, user, now);
+  await noteEntrySeen(position, now);
+  return getResponse(position);
 }

@@ -6,15 +6,16 @@ import {
   missingFields,
   parseExamType,
   parseGender,
-  parseStations,
   parseUserKey,
   pick,
   readJsonObject,
 } from "../_shared/validation.ts";
+import { parseStations } from "../_shared/stations.ts";
 
 /**
  * Contract row 9: {patientId, examType, gender, stations[]} → {route}. Sticky: an existing route (last 24 h)
- * comes back unchanged with sticky:true. Stations are stored verbatim; without them the exam's route is used.
+ * comes back unchanged with sticky:true. Stations of the frontend's shape (flat, short scalars: stations.ts) are
+ * stored as sent; anything else is INVALID_STATIONS; without stations the exam's route is used.
  */
 export async function routeCreate({ request }: RequestContext): Promise<Response> {
   const body = await readJsonObject(request);

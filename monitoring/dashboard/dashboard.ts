@@ -59,6 +59,8 @@ export const QUERIES = {
   queueServing: "max by (clinic) (mmc_queue_serving)",
   queueDone: "max by (clinic) (mmc_queue_done)",
   pinsActive: "max(mmc_pins_active)",
+  // Issue 15: tries to finish a clinic with a PIN that failed (PinGuessingSuspected reads the same counter).
+  pinAttemptsFailed: `sum by (clinic, result) (${rate('pin_attempts_total{result!="correct"}')})`,
 } as const;
 
 function latencyQuantile(q: number, by: string): string {
@@ -255,6 +257,17 @@ function buildUntagged(): Dashboard {
         series(19, "Done by clinic", "short")
           .span(24)
           .withTarget(query("A", QUERIES.queueDone, "{{clinic}}")),
+      )
+      .withPanel(
+        series(20, "Failed PIN tries by clinic", "ops")
+          .span(24)
+          .description(
+            "Tries to finish a clinic with a PIN that failed (pin_attempts_total): wrong (compared), locked (during a " +
+              "lockout or delay), not_your_turn (before the ticket's turn). PinGuessingSuspected fires above 20 in " +
+              "10 minutes at one clinic.",
+          )
+          .min(0)
+          .withTarget(query("A", QUERIES.pinAttemptsFailed, "{{clinic}} {{result}}")),
       )
       .build()
   );

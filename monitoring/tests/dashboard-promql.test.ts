@@ -115,6 +115,13 @@ function fakeGateway(): { registry: Registry; onScrape: () => void } {
   const serving = new Gauge({ name: "mmc_queue_serving", help: m.mmc_queue_serving.help, labelNames: m.mmc_queue_serving.labels, registers: [registry] });
   const done = new Gauge({ name: "mmc_queue_done", help: m.mmc_queue_done.help, labelNames: m.mmc_queue_done.labels, registers: [registry] });
   const pins = new Gauge({ name: "mmc_pins_active", help: m.mmc_pins_active.help, registers: [registry] });
+  // Like the local gateway, PIN attempts carry the function that counted them (queue/done, clinic/exit).
+  const pinAttempts = new Counter({
+    name: "pin_attempts_total",
+    help: m.pin_attempts_total.help,
+    labelNames: ["function", ...m.pin_attempts_total.labels],
+    registers: [registry],
+  });
 
   // Breakers (1 for the current state, 0 for the others): database closed everywhere; cache open in `queue`,
   // half_open in `pin`, closed in `health`. The panel shows the worst state per dependency.
@@ -144,6 +151,11 @@ function fakeGateway(): { registry: Registry; onScrape: () => void } {
     }
     transitions.inc({ function: "queue", dependency: "cache", from: "closed", to: "open" });
     transitions.inc({ function: "pin", dependency: "cache", from: "closed", to: "open" });
+    // Per scrape at xr: 3 wrong from queue/done and 1 from clinic/exit, 6 not_your_turn; correct PINs elsewhere.
+    pinAttempts.inc({ function: "queue", clinic: "xr", result: "wrong" }, 3);
+    pinAttempts.inc({ function: "clinic", clinic: "xr", result: "wrong" }, 1);
+    pinAttempts.inc({ function: "queue", clinic: "xr", result: "not_your_turn" }, 6);
+    pinAttempts.inc({ function: "queue", clinic: "lab", result: "correct" }, 5);
     // The cache counts are split over two functions; the hit ratio is over their sum.
     for (const c of CACHE) {
       cache.inc({ function: "queue", operation: c.operation, result: c.result }, c.count - 1);
@@ -207,6 +219,11 @@ const EXPECTED: Record<string, Check> = {
   [QUERIES.queueServing]: (r) => expect(byLabel(r, "clinic")).toEqual({ lab: 1, xray: 0 }),
   [QUERIES.queueDone]: (r) => expect(byLabel(r, "clinic")).toEqual({ lab: 12, xray: 4 }),
   [QUERIES.pinsActive]: (r) => expect(values(r)).toEqual([PINS]),
+  [QUERIES.pinAttemptsFailed]: (r) => {
+    expect(r.map((s) => `${s.metric.clinic} ${s.metric.result}`).sort()).toEqual(["xr not_your_turn", "xr wrong"]);
+    const rates = Object.fromEntries(r.map((s) => [s.metric.result, Number(s.value[1])]));
+    expect(rates.wrong! / rates.not_your_turn!).toBeCloseTo(4 / 6, 9);
+  },
 };
 
 describe("dashboard PromQL against a real Prometheus", () => {

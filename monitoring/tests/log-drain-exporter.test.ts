@@ -254,6 +254,26 @@ describe("metric events (the same ContractMetrics as the local gateway)", () => 
     expect(text).not.toContain('result="hit"');
   });
 
+  it("counts PIN attempts per clinic and result (PinGuessingSuspected's input), bounded and checked", async () => {
+    const shared = new ContractMetrics();
+    expect(shared.recordFunctionEvent("queue", { type: "pin_attempt", clinic: "xr", result: "wrong", count: 4 })).toBe(true);
+    expect(shared.recordFunctionEvent("queue", { type: "pin_attempt", clinic: "xr", result: "wrong", count: 2 })).toBe(true);
+    expect(shared.recordFunctionEvent("clinic", { type: "pin_attempt", clinic: "xr", result: "not_your_turn" })).toBe(true);
+    for (const odd of [
+      { type: "pin_attempt", clinic: "xr", result: "guessed", count: 1 },
+      { type: "pin_attempt", clinic: "X R'}", result: "wrong", count: 1 },
+      { type: "pin_attempt", clinic: "xr", result: "wrong", count: 0 },
+      { type: "pin_attempt", result: "wrong", count: 1 },
+    ]) expect(shared.recordFunctionEvent("queue", odd), JSON.stringify(odd)).toBe(false);
+    // Clinic names come from a log line: a bounded number of them becomes series.
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (shared.recordFunctionEvent("queue", { type: "pin_attempt", clinic: `c${i}`, result: "wrong" })) accepted++;
+    expect(accepted).toBeLessThan(64);
+    const text = await shared.text();
+    expect(text).toContain('pin_attempts_total{function="queue",clinic="xr",result="wrong"} 6');
+    expect(text).toContain('pin_attempts_total{function="clinic",clinic="xr",result="not_your_turn"} 1');
+  });
+
   it("classifies documented events and parses every batch form", () => {
     const events = fixture();
     expect(events.map((event) => classifyEvent(event).kind)).toEqual([

@@ -57,7 +57,7 @@ describe("prometheus.yml (as committed)", () => {
     const result = await run(BIN.promtool, ["check", "config", CONFIG]);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/SUCCESS: 1 rule files found/);
-    expect(result.output).toMatch(/SUCCESS: 4 rules found/);
+    expect(result.output).toMatch(/SUCCESS: 5 rules found/);
   });
 
   it("scrapes the local gateway, loads alerts.yml and notifies the local Alertmanager", async () => {
@@ -158,9 +158,10 @@ describe("prometheus.yml with the Supabase job enabled, in a real Prometheus", (
       data: { groups: { name: string; rules: { name: string; type: string; duration: number; health: string }[] }[] };
     }>(`${prometheus?.url}/api/v1/rules`);
     const loaded = body.data.groups.flatMap((group) => group.rules.filter((rule) => rule.type === "alerting"));
-    expect(body.data.groups.map((group) => group.name)).toEqual(["critical_alerts", "monitoring_companions"]);
+    expect(body.data.groups.map((group) => group.name)).toEqual(["critical_alerts", "monitoring_companions", "security"]);
     expect(loaded.map((rule) => rule.name)).toEqual(alertingRules(loadAlertRules()).map((rule) => rule.alert));
     expect(loaded.find((rule) => rule.name === "High5xxErrorRate")?.duration).toBe(300);
+    expect(loaded.find((rule) => rule.name === "PinGuessingSuspected")?.duration).toBe(120);
   });
 
   it("targets the local gateway and the local Alertmanager", async () => {

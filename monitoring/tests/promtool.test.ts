@@ -21,15 +21,15 @@ describe("promtool", () => {
   it("check rules: monitoring/alerts.yml is valid and lint-clean", async () => {
     const result = await run(BIN.promtool, ["check", "rules", "--lint=all", "--lint-fatal", ALERTS_FILE]);
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/SUCCESS: 4 rules found/);
+    expect(result.output).toMatch(/SUCCESS: 5 rules found/);
   });
 
   it("finds the unit-test files", async () => {
     const files = (await promtoolTestFiles()).map((file) => path.basename(file));
-    expect(files).toEqual(["companions.promtool.yml", "high5xx.promtool.yml"]);
+    expect(files).toEqual(["companions.promtool.yml", "high5xx.promtool.yml", "pin-guessing.promtool.yml"]);
   });
 
-  it.each(["high5xx.promtool.yml", "companions.promtool.yml"])("test rules: %s passes", async (name) => {
+  it.each(["high5xx.promtool.yml", "companions.promtool.yml", "pin-guessing.promtool.yml"])("test rules: %s passes", async (name) => {
     const result = await run(BIN.promtool, ["test", "rules", path.join(TESTS_DIR, name)], { cwd: MONITORING_DIR });
     expect(result.code, `promtool test rules ${name}\n${result.output}`).toBe(0);
     expect(result.output).toMatch(/SUCCESS/);
@@ -92,6 +92,36 @@ const MUTATIONS: { name: string; from: string | RegExp; to: string; caughtBy: Re
     from: 'max without (state) (max_over_time(circuit_breaker_state{state="closed"}[5m])) == 0',
     to: 'max without (state) (circuit_breaker_state{state="open"}) == 1',
     caughtBy: /a breaker that stays open/,
+  },
+  {
+    name: "PinGuessingSuspected with a higher threshold",
+    from: '[10m])) > 20',
+    to: '[10m])) > 30',
+    caughtBy: /sustained guessing at one clinic fires after the for-period/,
+  },
+  {
+    name: "PinGuessingSuspected summed over all clinics",
+    from: 'sum by (clinic) (increase(pin_attempts_total',
+    to: 'sum(increase(pin_attempts_total',
+    caughtBy: /typos spread over clinics and correct PINs stay silent/,
+  },
+  {
+    name: "PinGuessingSuspected per result instead of per clinic",
+    from: 'sum by (clinic) (increase(pin_attempts_total',
+    to: 'sum by (clinic, result) (increase(pin_attempts_total',
+    caughtBy: /refusals and wrong PINs from both functions add up per clinic/,
+  },
+  {
+    name: "PinGuessingSuspected counting correct PINs",
+    from: 'pin_attempts_total{result=~"wrong|locked|not_your_turn"}',
+    to: 'pin_attempts_total',
+    caughtBy: /typos spread over clinics and correct PINs stay silent/,
+  },
+  {
+    name: "PinGuessingSuspected without its for-period",
+    from: /(alert: PinGuessingSuspected[\s\S]*?)for: 2m/,
+    to: "$1for: 0s",
+    caughtBy: /sustained guessing at one clinic fires after the for-period/,
   },
   {
     name: "ScrapeTargetDown with a too-short for-period",

@@ -42,12 +42,13 @@ describe("alerts.yml", () => {
     });
   });
 
-  it("has the companions: no traffic, target down, breaker open", () => {
+  it("has the companions (no traffic, target down, breaker open) and the security alert (PIN guessing)", () => {
     expect(alertingRules(groups).map((rule) => rule.alert)).toEqual([
       "High5xxErrorRate",
       "NoHttpTraffic",
       "ScrapeTargetDown",
       "CircuitBreakerOpen",
+      "PinGuessingSuspected",
     ]);
   });
 
@@ -93,7 +94,8 @@ describe("rules.ts helpers", () => {
       const source = original[index];
       if (!source) throw new Error("rule count changed");
       expect(rule.expr).not.toMatch(/\[(?!10s\])[^\]]*\]/);
-      expect(rule.expr.replaceAll("[10s]", "[5m]")).toBe(source.expr);
+      // Every window of the rules is 5m, except PinGuessingSuspected's 10m.
+      expect(rule.expr.replaceAll("[10s]", source.alert === "PinGuessingSuspected" ? "[10m]" : "[5m]")).toBe(source.expr);
       expect(rule.for).toBe("3s");
       expect(rule.labels).toEqual(source.labels);
       expect(rule.annotations).toEqual(source.annotations);

@@ -85,7 +85,7 @@ describe("C3: the contract's shapes", () => {
     expect(Object.keys(response.body).sort()).toEqual(["data", "message", "success"]);
     expect(Object.keys(response.body.data).sort()).toEqual(["gender", "id", "loginTime", "patientId", "status"]);
     expect(response.body.data).toMatchObject({ patientId: "1234567", gender: "male", status: "logged_in", loginTime: "2031-01-05T05:00:00.000Z" });
-    expect(response.body.data.id).toMatch(/^\d{13}-[0-9a-f]{16}$/);
+    expect(response.body.data.id).toMatch(/^\d{13}-[0-9a-f]{32}$/);
   });
 
   it("rows 2–5 queue enter, position, status, done", async () => {
@@ -118,7 +118,7 @@ describe("C3: the contract's shapes", () => {
     expect((await api.get(`/queue/position?clinic=int&user=${user}`, { now: t1 })).body).toMatchObject({ status: "DONE", display_number: -1, ahead: 0 });
   });
 
-  it("rows 9–11 route/create (sticky, verbatim), route/get, path/choose", async () => {
+  it("rows 9–11 route/create (sticky, stored as sent), route/get, path/choose", async () => {
     const user = await login();
     const stations = [
       { id: "lab", name: "المختبر", nameAr: "المختبر", floor: "الميزانين", floorCode: "M", code: "LAB", weight: 0 },
@@ -149,9 +149,11 @@ describe("C3: the contract's shapes", () => {
 
   it("row 18 clinic/exit finishes the clinic with its PIN and advances the route", async () => {
     const user = await login();
-    await api.post("/route/create", { patientId: user, examType: "cooks", gender: "male" });
-    await api.post("/queue/enter", { clinic: "lab", user, isAutoEntry: true });
-    const exit = await api.post("/clinic/exit", { patientId: user, clinicId: "lab", pin: await staffPin("lab") });
+    // Its own day: the patient is first in line at the lab, so it is their turn.
+    const now = qatar("2031-01-07T09:00");
+    await api.post("/route/create", { patientId: user, examType: "cooks", gender: "male" }, { now });
+    await api.post("/queue/enter", { clinic: "lab", user, isAutoEntry: true }, { now });
+    const exit = await api.post("/clinic/exit", { patientId: user, clinicId: "lab", pin: await staffPin("lab", now) }, { now });
     expect(exit.body).toMatchObject({ success: true, clinic: "lab", next_clinic: "int", route: { currentStep: 1, completedStations: ["lab"] } });
     expect(typeof exit.body.message).toBe("string");
     expect(await entryStatus("lab", user)).toEqual(["DONE"]);
@@ -161,12 +163,14 @@ describe("C3: the contract's shapes", () => {
 describe("C4: UI station ids, backend codes and aliases reach the same queue", () => {
   it.each(UI_CLINICS)("%s / %s", async (ui, backend) => {
     const user = await login();
-    const entered = await api.post("/queue/enter", { clinic: ui, user, isAutoEntry: false });
+    // A day of its own: the patient is first in line, so it is their turn to finish.
+    const now = qatar("2031-01-20T09:00");
+    const entered = await api.post("/queue/enter", { clinic: ui, user, isAutoEntry: false }, { now });
     expect(entered.body).toMatchObject({ success: true, clinic: ui });
-    expect((await api.post("/queue/enter", { clinic: backend.toUpperCase(), user, isAutoEntry: true })).body.number).toBe(entered.body.number);
-    expect((await api.get(`/queue/position?clinic=${backend}&user=${user}`)).body).toMatchObject({ success: true, clinic: ui });
-    expect((await api.get(`/queue/status?clinic=${ui.toUpperCase()}`)).body.clinic).toBe(ui);
-    const done = await api.post("/queue/done", { clinic: backend, user, pin: await staffPin(ui) });
+    expect((await api.post("/queue/enter", { clinic: backend.toUpperCase(), user, isAutoEntry: true }, { now })).body.number).toBe(entered.body.number);
+    expect((await api.get(`/queue/position?clinic=${backend}&user=${user}`, { now })).body).toMatchObject({ success: true, clinic: ui });
+    expect((await api.get(`/queue/status?clinic=${ui.toUpperCase()}`, { now })).body.clinic).toBe(ui);
+    const done = await api.post("/queue/done", { clinic: backend, user, pin: await staffPin(ui, now) }, { now });
     expect(done.body).toMatchObject({ success: true, clinic: ui, number: entered.body.number });
   });
 
@@ -184,8 +188,11 @@ describe("C5: patient ids", () => {
     const a = await api.post("/patient/login", { patientId: number, gender: "male" });
     const b = await api.post("/patient/login", { personalId: number, gender: "male" });
     const c = await api.post("/patient/login", { military_number: Number(number), gender: "Male" });
-    expect(a.body.data.id).toBe(b.body.data.id);
-    expect(c.body.data.id).toBe(a.body.data.id);
+    // One patient; every login its own session (issue 15, H2: a number never leads to someone's session).
+    for (const login of [a, b, c]) expect(login.body.data).toMatchObject({ patientId: number, gender: "male" });
+    expect(new Set([a, b, c].map((login) => login.body.data.id)).size).toBe(3);
+    const [patients] = await sql`select count(*)::int as n from love.patients where patient_number = ${number}`;
+    expect(patients!.n).toBe(1);
     const user = a.body.data.id;
     expect((await api.post("/queue/enter", { clinic: "ecg", user })).body.success).toBe(true);
     expect((await api.get(`/queue/position?clinic=ecg&user=${user}`)).body.user).toBe(user);

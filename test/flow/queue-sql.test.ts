@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { qatar, startDatabase, type TestDatabase } from "./_db.ts";
 import { STAFF_FUNCTIONS } from "../staff/_functions.ts";
+import { SECURITY_FUNCTIONS } from "../security/_functions.ts";
 
 type Json = Record<string, any>;
 
@@ -198,7 +199,7 @@ describe("business days in Asia/Qatar (Q6)", () => {
     for (const d of ["2030-03-11", "2030-03-12"]) {
       expect(byDay(d)).toHaveLength(active[0]!.n);
       expect(new Set(byDay(d).map((p) => p.pin)).size).toBe(active[0]!.n);
-      for (const p of byDay(d)) expect(p.pin).toMatch(/^\d{4}$/);
+      for (const p of byDay(d)) expect(p.pin).toMatch(/^\d{6}$/);
     }
   });
 
@@ -288,10 +289,13 @@ describe("done with a PIN (S1, S3, C8, D2)", () => {
     await enter("int", user, t0);
     await enter("bio", user, t0);
     const pin = await pinOf("int", t0);
-    const wrong = pin === "1111" ? "2222" : "1111";
+    const wrong = pin === "111111" ? "222222" : "111111";
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await done("int", user, wrong, t0));
-    expect(results.map((r) => r.code)).toEqual(["WRONG_PIN", "WRONG_PIN", "WRONG_PIN", "WRONG_PIN", "PIN_LOCKED"]);
+    for (let i = 0; i < 6; i++) results.push(await done("int", user, wrong, t0));
+    // Five are compared (the fifth says when to retry), the sixth is not.
+    expect(results.map((r) => r.code)).toEqual(["WRONG_PIN", "WRONG_PIN", "WRONG_PIN", "WRONG_PIN", "WRONG_PIN", "PIN_LOCKED"]);
+    expect(results.map((r) => r.attempts_left)).toEqual([4, 3, 2, 1, 0, undefined]);
+    expect(results[4]!.retry_after_seconds).toBe(900);
     expect((await done("int", user, pin, qatar("2030-05-03T10:14"))).code).toBe("PIN_LOCKED");
     // Another clinic of the same user is not locked.
     expect((await done("bio", user, await pinOf("bio", t0), t0)).success).toBe(true);
@@ -303,7 +307,7 @@ describe("done with a PIN (S1, S3, C8, D2)", () => {
     const t0 = qatar("2030-05-04T10:00");
     await enter("lab", user, t0);
     const pin = await pinOf("lab", t0);
-    const wrong = pin === "1111" ? "2222" : "1111";
+    const wrong = pin === "111111" ? "222222" : "111111";
     const results = await Promise.all(Array.from({ length: 8 }, () => done("lab", user, wrong, t0)));
     expect(results.every((r) => r.success === false)).toBe(true);
     const [row] = await sql`select failures from love.pin_attempts where patient_key = ${user} and clinic_id = 'lab'`;
@@ -332,6 +336,8 @@ describe("counters", () => {
     const users = Array.from({ length: 20 }, () => newUser());
     await Promise.all(users.map((u) => enter("women_eyes", u, now)));
     const pin = await pinOf("women_eyes", now);
+    // Staff called the first seven (their turn came), who then finish concurrently.
+    await sql`update love.queue_entries set status = 'CALLED', called_at = ${now} where patient_key = any(${users.slice(0, 7)})`;
     await Promise.all(users.slice(0, 7).map((u) => done("women_eyes", u, pin, now)));
     await sql`update love.queue_entries set status = 'CALLED', called_at = ${now}
               where patient_key = any(${users.slice(7, 10)})`;
@@ -369,24 +375,26 @@ describe("counters", () => {
 });
 
 describe("patients and routes", () => {
-  it("lets 20 concurrent first logins of one patient succeed with one session (Q8)", async () => {
+  it("lets 20 concurrent first logins of one patient succeed with one patient, each with its own session (Q8, H2)", async () => {
     const now = qatar("2030-07-01T08:00");
     const results = await Promise.all(Array.from({ length: 20 }, () => call("patient_login", "55501234", "male", now)));
     expect(results.every((r) => r.success)).toBe(true);
-    expect(new Set(results.map((r) => r.data.id)).size).toBe(1);
+    expect(new Set(results.map((r) => r.data.id)).size).toBe(20);
+    const [patients] = await sql`select count(*)::int as n from love.patients where patient_number = '55501234'`;
+    expect(patients!.n).toBe(1);
     expect(results[0]!.data).toMatchObject({ patientId: "55501234", gender: "male", status: "logged_in" });
-    expect(results[0]!.data.id).toMatch(/^\d{13}-[0-9a-f]{16}$/);
+    expect(results[0]!.data.id).toMatch(/^\d{13}-[0-9a-f]{32}$/);
     const nextDay = await call("patient_login", "55501234", "male", qatar("2030-07-02T08:00"));
     expect(nextDay.data.id).not.toBe(results[0]!.data.id);
     expect((await call("patient_login", "1", "male", now)).code).toBe("INVALID_PATIENT_ID");
     expect((await call("patient_login", "12345", "other", now)).code).toBe("INVALID_GENDER");
   });
 
-  it("stores stations verbatim, is sticky, and gives concurrent creates one route", async () => {
+  it("stores stations as sent, is sticky, and gives concurrent creates one route", async () => {
     const now = qatar("2030-07-03T08:00");
     const patient = newUser("p");
     const stations = [
-      { id: "xr", name: "الأشعة", nameAr: "الأشعة", floor: "الميزانين", floorCode: "M", code: "XR", weight: 3, extra: { keep: [1, "x"] } },
+      { id: "xr", name: "الأشعة", nameAr: "الأشعة", floor: "الميزانين", floorCode: "M", code: "XR", weight: 3, extra: "<b>kept as text</b>" },
       { id: "lab", name: "المختبر", nameAr: "المختبر", floor: "الميزانين", floorCode: "M", code: "LAB", weight: 0 },
     ];
     const results = await Promise.all(Array.from({ length: 5 }, (_, i) =>
@@ -400,6 +408,8 @@ describe("patients and routes", () => {
     expect((await call("route_get", patient, qatar("2030-07-04T09:00"))).code).toBe("ROUTE_NOT_FOUND");
     expect((await call("route_create", newUser(), "nope", "male", null, now)).code).toBe("UNKNOWN_EXAM_TYPE");
     expect((await call("route_create", newUser(), "cooks", "male", [{ id: "mars" }], now)).code).toBe("UNKNOWN_STATION");
+    // Only flat stations of short scalars are stored (issue 15): the database refuses anything else too.
+    expect((await call("route_create", newUser(), "cooks", "male", [{ id: "lab", extra: { keep: [1, "x"] } }], now)).code).toBe("INVALID_STATIONS");
   });
 
   it("builds the exam's route when no stations are sent, and advances it on done and clinic exit", async () => {
@@ -411,10 +421,13 @@ describe("patients and routes", () => {
     await enter("lab", patient, now);
     await done("lab", patient, await pinOf("lab", now), now);
     expect((await call("route_get", patient, now)).route).toMatchObject({ currentStep: 1, completedStations: ["lab"] });
-    expect((await call("clinic_exit", patient, "internal", "0000", now)).code).toBe("WRONG_PIN");
+    // A route alone finishes no clinic (issue 15): clinic/exit needs the clinic's ticket, like queue/done.
+    expect((await call("clinic_exit", patient, "internal", await pinOf("int", now), now)).code).toBe("NOT_IN_QUEUE");
+    await enter("int", patient, now);
+    expect((await call("clinic_exit", patient, "internal", "000000", now)).code).toBe("WRONG_PIN");
     const exit = await call("clinic_exit", patient, "internal", await pinOf("int", now), now);
-    expect(exit).toMatchObject({ success: true, next_clinic: "ent", route: { currentStep: 2, completedStations: ["lab", "int"] } });
-    expect((await call("clinic_exit", patient, "int", "bad", now))).toMatchObject({ success: true, next_clinic: "ent" });
+    expect(exit).toMatchObject({ success: true, already_done: false, next_clinic: "ent", route: { currentStep: 2, completedStations: ["lab", "int"] } });
+    expect((await call("clinic_exit", patient, "int", "bad", now))).toMatchObject({ success: true, already_done: true, next_clinic: "ent" });
     expect((await call("clinic_exit", patient, "ecg", "1234", now)).code).toBe("NOT_IN_QUEUE");
     const path = await call("path_choose", patient, null, null, now);
     expect(path).toMatchObject({ sticky: true, route: ["lab", "int", "ent", "sur"] });
@@ -428,10 +441,11 @@ describe("Q5: every PL/pgSQL function of the flow actually executes", () => {
     await sql.end({ timeout: 5 });
     const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
-      // The staff side's functions (issue 4) are exercised by test/staff/staff-sql.test.ts.
+      // The staff side's functions (issue 4) are exercised by test/staff/staff-sql.test.ts, those the security
+      // migrations (issue 15) define by test/security/security-sql.test.ts.
       const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
                                     where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        .filter((f) => !STAFF_FUNCTIONS.includes(f.proname as string));
+        .filter((f) => !STAFF_FUNCTIONS.includes(f.proname as string) && !SECURITY_FUNCTIONS.includes(f.proname as string));
       const unused = async () => {
         const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
         const names = new Set(called.map((r) => r.funcname as string));

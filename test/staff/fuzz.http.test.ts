@@ -1,10 +1,13 @@
 // Hostile input against every endpoint of the whole local stack: SQL-injection strings in every field of every
-// endpoint, then at least 2,000 malformed requests from a seeded PRNG (LOVE_FUZZ_SEED to replay one run). The bar:
-// zero 5xx, no stack trace or internals in any body, and the data intact afterwards.
+// endpoint, then at least 2,000 malformed requests from a seeded PRNG (LOVE_FUZZ_SEED to replay one run), then
+// issue 15's attacks in randomized form (PIN guessing with invented ids, logins with known numbers, floods,
+// deeply nested JSON). The bar: zero 5xx, no stack trace or internals in any body, the data intact afterwards,
+// and none of the attacks succeeding. The entry budgets are on, as in a deployment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { hasStackTrace, seedAdmin, StaffApi } from "./_staff.ts";
+import { PRODUCTION_BUDGETS } from "../security/_security.ts";
 
 let stack: TestStack;
 let api: StaffApi;
@@ -14,7 +17,7 @@ const PASSWORD = "fuzzing admin password";
 
 beforeAll(async () => {
   stack = await startStack({
-    env: { LOVE_ADMIN_BCRYPT_COST: "4", LOVE_RATE_LIMIT_PER_MINUTE: "1000000", ALLOWED_ORIGINS: "https://mmc-mms.com" },
+    env: { LOVE_ADMIN_BCRYPT_COST: "4", LOVE_RATE_LIMIT_PER_MINUTE: "1000000", ALLOWED_ORIGINS: "https://mmc-mms.com", ...PRODUCTION_BUDGETS },
   });
   api = new StaffApi(stack.baseUrl);
   sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
@@ -49,6 +52,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/health/status", fields: [] },
   { method: "GET", path: "/events/stream", fields: ["clinic", "user"] },
   { method: "POST", path: "/queue/call", fields: ["clinic"], admin: true },
+  { method: "POST", path: "/queue/cancel", fields: ["clinic", "number", "user", "reason"], admin: true },
+  { method: "POST", path: "/queue/cancel-unseen", fields: ["clinic", "min_age_seconds"], admin: true },
   { method: "GET", path: "/pin/status", fields: ["clinic"], admin: true },
   { method: "POST", path: "/pin/generate", fields: ["clinic"], admin: true },
   { method: "GET", path: "/admin/status", fields: [], admin: true },
@@ -180,6 +185,7 @@ describe("fuzz: malformed requests across all endpoints", () => {
       "", " ", "null", "undefined", "true", "-1", "0", "1e309", "NaN", "9".repeat(40), "lab", "LAB", "xr", "xray",
       "ortho", "../../etc/passwd", "<script>alert(1)</script>", "\u202e\u0000\ud800", "٣٤٥٦", "😀".repeat(50),
       "a".repeat(5000), "%00", "%", "2031-02-30", "2031-W99", "1999", "12345", "male", "FEMALE", "other",
+      "<img src=x onerror=alert(1)>", "\u0007bell", "123456", "000000", "9999999",
       "1700000000000-abcdefgh", "x".repeat(65), "{}", "[]", ...INJECTIONS,
     ];
     const values = (): unknown => {
@@ -201,7 +207,14 @@ describe("fuzz: malformed requests across all endpoints", () => {
         case 0: return { body: "{not json", type: "application/json" };
         case 1: return { body: JSON.stringify(pick(strings)), type: "application/json" };
         case 2: return { body: JSON.stringify([values(), values()]), type: "application/json" };
-        case 3: return { body: "[".repeat(3000 + int(5000)) + "]".repeat(int(2) ? 3000 : 0), type: "application/json" };
+        case 3: {
+          // Deep nesting (issue 15, L1): bare, as objects, or inside a field such as route stations.
+          const depth = pick([33, 3000 + int(5000), 10_000, 20_000]);
+          const open = int(2) ? "[" : '{"a":';
+          const deep = open.repeat(depth) + (open === "[" ? "" : "1") + (open === "[" ? "]" : "}").repeat(int(3) ? depth : 0);
+          const wrapped = pick([deep, `{"stations":[{"id":"lab","x":${deep}}]}`, `{"clinic":"lab","user":${deep}}`]);
+          return { body: wrapped, type: "application/json" };
+        }
         case 4: return { body: new URLSearchParams({ [pick(allFields)]: String(values()) }).toString(), type: "application/x-www-form-urlencoded" };
         case 5: return { body: "x".repeat(int(60_000)), type: pick(["text/plain", "application/octet-stream", "multipart/form-data; boundary=x"]) };
         case 6: return { body: "", type: pick(["application/json", ""]) };
@@ -300,5 +313,119 @@ describe("fuzz: malformed requests across all endpoints", () => {
     // And the service still works.
     expect((await api.get("/admin/status", { token })).status).toBe(200);
     expect((await api.post("/patient/login", { patientId: "5551234", gender: "female" })).body.success).toBe(true);
+  }, 240_000);
+});
+
+describe("fuzz: issue 15's attacks in randomized form", () => {
+  it("finds no PIN, takes over no session, fills no clinic and answers no 5xx", async () => {
+    const seed = Number(process.env.LOVE_FUZZ_SEED ?? 20251125) + 15;
+    const random = prng(seed);
+    const int = (max: number) => Math.floor(random() * max);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const address = () => `198.${18 + int(2)}.${int(256)}.${1 + int(254)}`;
+    const failures: string[] = [];
+    const sendJson = async (path: string, body: unknown, client: string, raw?: string) => {
+      const result = await send("POST", path, {
+        body: raw ?? JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "X-Forwarded-For": client },
+      });
+      const where = `${path} ${(raw ?? JSON.stringify(body)).slice(0, 100)}`;
+      if (result.status >= 500) failures.push(`${where}: ${result.status} ${result.text.slice(0, 200)}`);
+      if (hasStackTrace(result.text)) failures.push(`${where}: stack trace ${result.text.slice(0, 200)}`);
+      let parsed: any;
+      try {
+        parsed = JSON.parse(result.text);
+      } catch {
+        failures.push(`${where}: not JSON: ${result.text.slice(0, 200)}`);
+      }
+      return { ...result, body: parsed };
+    };
+    const inParallel = async <T>(items: readonly T[], work: (item: T) => Promise<void>) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < items.length) await work(items[next++]!);
+      }));
+    };
+
+    // C1: invented ids (the frontend's own shape) from random addresses take tickets, half of them poll, and
+    // all guess: random six-digit PINs, four-digit ones, odd values, through queue/done and clinic/exit.
+    const clinics = ["xr", "eye", "int", "ent", "aud"];
+    const attackers = Array.from({ length: 150 }, (_, i) => ({
+      user: `${1_761_000_000_000 + i}-${(seed * 31 + i).toString(36).slice(-9).padStart(9, "0")}`,
+      client: address(),
+      clinic: pick(clinics),
+    }));
+    await inParallel(attackers, async (attacker) => {
+      await sendJson("/queue/enter", { clinic: attacker.clinic, user: attacker.user, isAutoEntry: true }, attacker.client);
+      if (int(2)) await send("GET", "/queue/position", { query: `clinic=${attacker.clinic}&user=${attacker.user}`, headers: { "X-Forwarded-For": attacker.client } });
+    });
+    const guesses = Array.from({ length: 900 }, () => {
+      const attacker = pick(attackers);
+      const pin = pick<unknown>([String(100_000 + int(900_000)), String(100_000 + int(900_000)), String(1000 + int(9000)), "", " ", "abc", 123_456, null, "1".repeat(7)]);
+      return int(4) === 0
+        ? { path: "/clinic/exit", body: { patientId: attacker.user, clinicId: attacker.clinic, pin }, client: pick([attacker.client, address()]) }
+        : { path: "/queue/done", body: { clinic: attacker.clinic, user: attacker.user, pin }, client: pick([attacker.client, address()]) };
+    });
+    await inParallel(guesses, async (guess) => {
+      const answer = await sendJson(guess.path, guess.body, guess.client);
+      if (answer.status !== 200 || answer.body?.success !== false) failures.push(`${guess.path}: a guess answered ${answer.status} ${answer.text.slice(0, 120)}`);
+    });
+    const [finished] = await sql`select count(*)::int as n from love.queue_entries
+                                 where patient_key = any(${attackers.map((a) => a.user)}) and status = 'DONE'`;
+    expect(finished!.n, "a guessed PIN finished a clinic").toBe(0);
+
+    // H2: patients log in, then others log in with their numbers (any gender, any address): never anyone's
+    // session, never a changed record.
+    const numbers = Array.from({ length: 30 }, (_, i) => String(6_000_000_000 + seed % 1_000_000 * 10 + i).slice(0, 12));
+    const sessions = new Set<string>();
+    const owners = new Map<string, string>();
+    for (const number of numbers) {
+      const gender = pick(["male", "female"]);
+      owners.set(number, gender);
+      const login = await sendJson("/patient/login", { patientId: number, gender }, address());
+      sessions.add(login.body.data.id);
+    }
+    const takeovers = Array.from({ length: 200 }, () => ({
+      number: pick(numbers), gender: pick(["male", "female", "MALE", "Female"]), field: pick(["patientId", "personalId", "military_number"]),
+    }));
+    await inParallel(takeovers, async ({ number, gender, field }) => {
+      const login = await sendJson("/patient/login", { [field]: number, gender }, address());
+      const id = login.body?.data?.id as string | undefined;
+      if (!login.body?.success || !id) failures.push(`login ${number}: ${login.text.slice(0, 120)}`);
+      else if (sessions.has(id)) failures.push(`login ${number} handed out an existing session`);
+      else sessions.add(id);
+    });
+    const stored = await sql`select patient_number, gender from love.patients where patient_number = any(${numbers})`;
+    for (const row of stored) expect(row.gender, row.patient_number).toBe(owners.get(row.patient_number));
+
+    // H3: a script takes tickets at one clinic from ten addresses without ever looking at them: the budgets
+    // stop it (at most 5 per address and 50 in the clinic), as HTTP 200 refusals.
+    const flood = Array.from({ length: 300 }, (_, i) => ({ user: `flood-${seed}-${i}`, client: `203.0.113.${1 + (i % 10)}` }));
+    let admitted = 0;
+    await inParallel(flood, async (fake) => {
+      const answer = await sendJson("/queue/enter", { clinic: "der", user: fake.user }, fake.client);
+      if (answer.body?.success) admitted++;
+      else if (answer.status !== 200 || answer.body?.code !== "ENTRY_BUDGET_EXCEEDED") failures.push(`flood: ${answer.status} ${answer.text.slice(0, 120)}`);
+    });
+    expect(admitted).toBeLessThanOrEqual(50);
+    const cleared = await api.post("/queue/cancel-unseen", { clinic: "der", min_age_seconds: 0 }, { token });
+    expect(cleared.body).toMatchObject({ success: true, cancelled: admitted });
+
+    // L1: nesting of random depth on every JSON endpoint: a 4xx envelope beyond 32 levels, never a 5xx.
+    const posts = ENDPOINTS.filter((endpoint) => endpoint.method === "POST").map((endpoint) => endpoint.path);
+    const nestings = Array.from({ length: 120 }, () => {
+      const depth = 33 + int(20_000);
+      const open = int(2) ? "[" : '{"a":';
+      const deep = open.repeat(depth) + (open === "[" ? "" : "1") + (open === "[" ? "]" : "}").repeat(depth);
+      return { path: pick(posts), raw: pick([deep, `{"clinic":"lab","user":"u","pin":${deep}}`, `{"stations":[{"id":"lab","x":${deep}}]}`]) };
+    });
+    await inParallel(nestings, async ({ path, raw }) => {
+      const answer = await sendJson(path, undefined, address(), raw);
+      if (answer.status < 400 || answer.status >= 500 || answer.body?.success !== false) {
+        failures.push(`${path} nested: ${answer.status} ${answer.text.slice(0, 120)}`);
+      }
+    });
+
+    expect(failures, `seed ${seed}`).toEqual([]);
   }, 240_000);
 });

@@ -187,7 +187,7 @@ describe("PINs for staff", () => {
     expect(newPins).toHaveLength(middlePins.length);
     expect(new Set(newPins).size).toBe(newPins.length);
     for (const pin of newPins) {
-      expect(pin).toMatch(/^[0-9]{4}$/);
+      expect(pin).toMatch(/^[0-9]{6}$/);
       expect(middlePins).not.toContain(pin);
     }
   });

@@ -313,7 +313,7 @@ describe("PINs reach admins only (rows 7, 8, S2)", () => {
     expect(status.body.dateKey).toBe(status.body.date);
     const [expected] = await sql`select love.current_pin('lab', now()) as pin`;
     expect(status.body.pins.lab).toMatchObject({ pin: expected!.pin, clinic: "lab", active: true, generatedAt: expect.any(String) });
-    for (const entry of Object.values(status.body.pins) as { pin: string }[]) expect(entry.pin).toMatch(/^\d{4}$/);
+    for (const entry of Object.values(status.body.pins) as { pin: string }[]) expect(entry.pin).toMatch(/^\d{6}$/);
     expect(status.body.allPins).toHaveLength(status.body.totalIssued);
     const one = await api.get("/pin/status?clinic=XR", { token });
     expect(one.body).toMatchObject({ clinic: "xr", currentPin: status.body.pins.xr.pin, allPins: [status.body.pins.xr.pin] });
@@ -326,7 +326,7 @@ describe("PINs reach admins only (rows 7, 8, S2)", () => {
     const generated = await api.post("/pin/generate", { clinic: "ecg" }, { token, headers: { "X-Request-Id": "gen-ecg-1" } });
     expect(generated.body).toMatchObject({ success: true, clinic: "ecg", message: expect.any(String) });
     const fresh = generated.body.currentPin as string;
-    expect(fresh).toMatch(/^\d{4}$/);
+    expect(fresh).toMatch(/^\d{6}$/);
     expect(fresh).not.toBe(before);
     const replay = await api.post("/pin/generate", { clinic: "ecg" }, { token, headers: { "X-Request-Id": "gen-ecg-1" } });
     expect(replay.body).toMatchObject({ currentPin: fresh, replayed: true });
@@ -378,7 +378,7 @@ describe("admin/status, stats and reports (rows 12–14, 19, C9)", () => {
     expect(Object.keys(status.body.queues)).toEqual(expect.arrayContaining(["lab", "xray", "vitals", "eyes", "internal", "bones"]));
     const xray = status.body.queues.xray;
     expect(xray).toMatchObject({ clinic: "xr", waiting: expect.any(Number), list: expect.any(Array), served: expect.any(Array) });
-    expect(xray.pin).toMatch(/^\d{4}$/);
+    expect(xray.pin).toMatch(/^\d{6}$/);
     expect(xray.list.length).toBe(xray.waiting);
     expect(status.body.stats).toEqual({
       total_waiting: expect.any(Number), total_in_service: expect.any(Number), total_served: expect.any(Number),

@@ -39,8 +39,15 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     monitoring: options.monitoring,
     // Tests may freeze the business clock; a deployed function never honours the override.
     // Suites send far more than 60 requests a minute from one address: the rate limit is off unless a suite
-    // tests it (LOVE_RATE_LIMIT_PER_MINUTE in `env`).
-    functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", LOVE_RATE_LIMIT_PER_MINUTE: "0", ...options.env },
+    // tests it (LOVE_RATE_LIMIT_PER_MINUTE in `env`). Likewise the entry budgets (tickets nobody looked at,
+    // per address and per clinic): suites take many tickets without polling them; test/security sets them.
+    functionEnv: {
+      LOVE_ALLOW_CLOCK_OVERRIDE: "1",
+      LOVE_RATE_LIMIT_PER_MINUTE: "0",
+      LOVE_UNSEEN_ENTRIES_PER_ADDRESS: "0",
+      LOVE_UNSEEN_ENTRIES_PER_CLINIC: "0",
+      ...options.env,
+    },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
   }));
   return {
