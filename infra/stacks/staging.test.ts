@@ -1,6 +1,7 @@
 // The staging stack: Pulumi.yaml + Pulumi.staging.yaml + the secrets a person sets, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecret, type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
+import { isSecret, type ProgramRun, REPO_ROOT, runProgram } from "../../test/support/pulumi-program.ts";
+import { releaseOf } from "../release-version.ts";
 import {
   expectAdminBootstrap,
   expectFunctionRelease,
@@ -44,7 +45,10 @@ describe("staging stack", () => {
 
   it("gives the functions only the secrets they read: no bootstrap password, no admin token secret", () => {
     const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
-    expect(Object.keys(values.value)).toEqual(["CACHE_URL"]);
+    expect(Object.keys(values.value).sort()).toEqual(["CACHE_URL", "LOVE_RELEASE"]);
+    // Whoever runs `pulumi up`, the functions' version is the commit of the checkout being deployed.
+    expect(values.value["LOVE_RELEASE"]).toBe(releaseOf(REPO_ROOT));
+    expect(values.value["LOVE_RELEASE"]).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it("configures the project from Pulumi.yaml and Pulumi.staging.yaml", () => {

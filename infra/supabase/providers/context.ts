@@ -2,6 +2,8 @@
 // the directory that relative source paths (supabase/migrations, functions, deno.json) are resolved against.
 // Tests build their own context; Pulumi's provider process uses the default one.
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Clock, systemClock } from "../api/rate-limiter.ts";
 import { ManagementClient } from "../client.ts";
@@ -17,7 +19,7 @@ export interface ProviderContext {
   clientFor(connection: Connection): ManagementClient;
   clock: Clock;
   pollIntervalMs: number;
-  /** The Pulumi project root (the provider process's working directory). */
+  /** The Pulumi project root: the directory of Pulumi.yaml, at or above the provider process's working directory. */
   projectRoot: string;
 }
 
@@ -36,7 +38,7 @@ export function createProviderContext(overrides: ContextOverrides = {}): Provide
   return {
     clock,
     pollIntervalMs: overrides.pollIntervalMs ?? 10_000,
-    projectRoot: overrides.projectRoot ?? process.cwd(),
+    projectRoot: overrides.projectRoot ?? findProjectRoot(process.cwd()),
     clientFor(connection) {
       const key = `${connection.apiUrl}\0${createHash("sha256").update(connection.accessToken).digest("hex")}`;
       let client = clients.get(key);
@@ -53,6 +55,17 @@ export function createProviderContext(overrides: ContextOverrides = {}): Provide
       return client;
     },
   };
+}
+
+/**
+ * The engine starts the provider process in the program's directory (`infra/`, from Pulumi.yaml's `main`), not in the
+ * project root; relative source paths (supabase/migrations, functions) belong to the root, where Pulumi.yaml is.
+ */
+export function findProjectRoot(start: string): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start);
+  }
 }
 
 export function connectionChanged(olds: Partial<Connection>, news: Connection): boolean {
