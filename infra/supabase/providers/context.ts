@@ -68,6 +68,31 @@ export function findProjectRoot(start: string): string {
   }
 }
 
+/**
+ * What a provider sees for a value the engine does not know yet: in a preview, every output of a resource that is
+ * being updated (e.g. the project's ref when its token or password changes), and so every input derived from it.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a value is, or contains, the engine's placeholder for "not known yet". */
+export function isUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(isUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
+  return false;
+}
+
+/**
+ * A diff's answer when the target project changed. An unknown new ref (a preview while the project is updated) is
+ * not a different project: it is "changed, no replace" until the update knows it. Asking for a replace there made
+ * every preview of a protected stack fail as soon as the project had any change.
+ */
+export function targetChanged(oldRef: string | undefined, newRef: string): pulumi.dynamic.DiffResult | undefined {
+  if (isUnknown(newRef)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+  if (oldRef !== newRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+  return undefined;
+}
+
 export function connectionChanged(olds: Partial<Connection>, news: Connection): boolean {
   return olds.apiUrl !== news.apiUrl || olds.accessToken !== news.accessToken;
 }
