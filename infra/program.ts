@@ -39,6 +39,8 @@ export async function program(): Promise<Record<string, unknown>> {
         ...(settings.logDrain.tlsSecretName ? { exporterTlsSecretName: settings.logDrain.tlsSecretName } : {}),
         ...(settings.externalGrafana ? { externalGrafana: settings.externalGrafana } : {}),
         namespace: settings.namespace,
+        // Like the Supabase resources: what staging and prod run is never removed by a destroy.
+        protect: config.supabase.protect,
         ...(settings.chartVersion ? { chartVersion: settings.chartVersion } : {}),
         // The receivers of monitoring/alertmanager.yml that have a URL here (alertWebhookUrl / alertOncallUrl); the
         // others are null receivers, which config.ts and the component both warn about.

@@ -65,6 +65,14 @@ describe("staging stack", () => {
     expect(only(run, "RealtimeConfig").inputs["settings"]).toEqual({ private_only: true });
   });
 
+  it("protects the monitoring stack too, and retains the operator CRDs: destroy cannot take the cluster's rules with it", () => {
+    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
+    expect(monitoring.length).toBeGreaterThan(10);
+    for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
+    const crds = run.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "monitoring-crds");
+    expect(crds?.retainOnDelete).toBe(true);
+  });
+
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
     for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
     expect(only(run, "Project").retainOnDelete).toBe(true);
@@ -100,11 +108,5 @@ describe("staging stack", () => {
       expect.stringContaining('no Alertmanager receiver is configured on stack "staging"'),
       expect.stringMatching(/^Alertmanager has no receiver URL \(webhook, oncall are null receivers\): High5xxErrorRate and every other alert go nowhere/),
     ]);
-  });
-
-  it("leaves monitoring out of Supabase's protection: the monitoring resources are not protected", () => {
-    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type === "love:monitoring:MonitoringStack");
-    expect(monitoring.length).toBeGreaterThan(10);
-    for (const resource of monitoring) expect(resource.protect, `${resource.name} is not protected`).toBe(false);
   });
 });
