@@ -78,7 +78,7 @@ function inProcessDeploy(pulumiRoot: string) {
     deploy({
       repoDir: repo,
       stack: PR,
-      verify: resolveVerifySettings({}, { LOVE_VERIFY_SMOKE_ATTEMPTS: "3", LOVE_VERIFY_SMOKE_INTERVAL: "1s" }),
+      verify: resolveVerifySettings({}, { LOVE_VERIFY_SMOKE_ATTEMPTS: "5", LOVE_VERIFY_SMOKE_INTERVAL: "2s" }),
       reporter: createReporter({ prefix: PR, write: (line) => lines.push(line), env: {} }),
       pulumiRoot,
       install: { command: "sh", args: ["-c", "true"] },
@@ -87,7 +87,7 @@ function inProcessDeploy(pulumiRoot: string) {
   return report.then((result) => ({ ...result, output: lines.join("\n") }));
 }
 
-describe("npm run deploy / npm run rollback against the real engine", () => {
+describe("npm run deploy / npm run rollback against the real engine", { timeout: 300_000 }, () => {
   it("deploys a pr stack: tests, up by the real CLI, smoke tests against what it deployed, marked stable", async () => {
     const run = await deployCli(PR);
     expect(run.output).toContain("marked stable");

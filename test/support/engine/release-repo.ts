@@ -50,8 +50,9 @@ export function npmRun(repo: string, script: string, args: string[], env: Record
         PATH: `${path.join(PULUMI_ROOT, "bin")}:${env.PATH ?? process.env.PATH ?? ""}`,
         // A rollback worktree gets the checkout's dependencies without a second npm ci.
         LOVE_RELEASE_INSTALL: `ln -s ${JSON.stringify(path.join(REPO_ROOT, "node_modules"))} node_modules`,
-        LOVE_VERIFY_SMOKE_ATTEMPTS: "3",
-        LOVE_VERIFY_SMOKE_INTERVAL: "1s",
+        // The first request to a new version boots its Deno process; a loaded CI machine gets a few tries.
+        LOVE_VERIFY_SMOKE_ATTEMPTS: "5",
+        LOVE_VERIFY_SMOKE_INTERVAL: "2s",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
