@@ -1,7 +1,7 @@
 // `npm run deploy -- --stack <name>`: the gated deploy.
 //   1. the work tree is exactly one commit (nothing uncommitted, nothing untracked)
 //   2. the regression tests pass on that commit
-//   3. the monitoring proof succeeds (staging and prod)
+//   3. the monitoring proof succeeds (staging and prod; skipped, and recorded, only by the --first-deploy bootstrap)
 //   4. pulumi up, with the commit in the update message
 //   5. verification: smoke tests, then the 5xx ratio under 2% with enough traffic
 //   6. pass: mark the commit stable for the stack; fail: roll back to the stable commit by itself, exit non-zero
