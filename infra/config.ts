@@ -6,12 +6,18 @@ import { isValidUsername, passwordProblem, USERNAME_PATTERN } from "../functions
 import { ALERT_RECEIVER_NAMES, type AlertReceiverName, isHttpsUrl } from "./monitoring/alertmanager.ts";
 import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
+import { releaseOf } from "./release-version.ts";
 import type { BranchTarget, ProjectTarget } from "./supabase/environment.ts";
+
+/** Where a project's APIs (and so its edge functions) answer. */
+export const DEFAULT_PROJECT_URL = "https://{ref}.supabase.co";
 
 export type StackKind = "staging" | "prod" | "preview";
 
 export interface SupabaseSettings {
   apiUrl: string;
+  /** Base URL of a project's APIs, `{ref}` standing for its ref (supabaseProjectUrl). */
+  projectUrl: string;
   accessToken: pulumi.Output<string>;
   target: ProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
@@ -100,6 +106,8 @@ export interface ConfigReader {
   /** The plaintext of a secret key, only to validate it here: what leaves parseStackConfig is getSecret's Output. */
   secretText(key: string): string | undefined;
   env(name: string): string | undefined;
+  /** The release being deployed (the program checkout's commit, infra/release-version.ts): the functions' LOVE_RELEASE. */
+  release(): string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -251,6 +259,10 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
   const apiUrlProblem = url(apiUrl);
   if (apiUrlProblem) problems.push(`supabaseApiUrl ${apiUrlProblem}`);
 
+  const projectUrl = text("supabaseProjectUrl", DEFAULT_PROJECT_URL) as string;
+  const projectUrlProblem = projectUrl.includes("{ref}") ? url(projectUrl.replaceAll("{ref}", "abcdefghijklmnopqrst")) : "must contain {ref}";
+  if (projectUrlProblem) problems.push(`supabaseProjectUrl ${projectUrlProblem} (default ${DEFAULT_PROJECT_URL})`);
+
   const tokenFromEnv = config.env("SUPABASE_ACCESS_TOKEN");
   const accessToken = config.getSecret("supabaseAccessToken") ?? (tokenFromEnv ? pulumi.secret(tokenFromEnv) : undefined);
   if (!accessToken) {
@@ -347,6 +359,7 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
     ...(prNumber !== undefined ? { prNumber } : {}),
     supabase: {
       apiUrl,
+      projectUrl,
       accessToken: accessToken as pulumi.Output<string>,
       target,
       readyTimeoutMinutes,
@@ -657,8 +670,8 @@ function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string,
     const value = config.getSecret(key);
     if (value) named[name] = value;
   }
-  // The release tool runs `pulumi up` with LOVE_RELEASE=<commit>; the functions report it as their version.
-  const release = config.env("LOVE_RELEASE");
+  // The commit being deployed, whoever runs `pulumi up`; the functions report it as their version.
+  const release = config.release();
   if (release) named["LOVE_RELEASE"] = pulumi.output(release);
   const extra: pulumi.Output<Record<string, string>> =
     config.getSecretObject<Record<string, string>>("functionSecrets") ?? pulumi.output<Record<string, string>>({});
@@ -667,8 +680,8 @@ function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string,
   );
 }
 
-/** Reads the current stack's configuration through pulumi.Config. */
-export function loadStackConfig(): StackConfig {
+/** Reads the current stack's configuration through pulumi.Config; `root` is the checkout the program deploys. */
+export function loadStackConfig(root: string): StackConfig {
   const config = new pulumi.Config();
   return parseStackConfig(pulumi.getStack(), {
     get: (key) => config.get(key),
@@ -678,5 +691,6 @@ export function loadStackConfig(): StackConfig {
     // Config.get reads a secret key's plaintext (without marking it); used only to validate it.
     secretText: (key) => config.get(key),
     env: (name) => process.env[name],
+    release: () => releaseOf(root),
   });
 }

@@ -1,5 +1,5 @@
-// Rollback = redeploy the stable commit of a stack ("roll forward" to known-good code and config; Pulumi has no
-// rollback of its own). The stable commit is checked out into a temporary git worktree, so the caller's checkout is
+// Rollback = redeploy the stable commit of a stack ("roll forward" to known-good code with the stack's current
+// configuration; Pulumi has no rollback of its own). The stable commit is checked out into a temporary git worktree, so the caller's checkout is
 // never touched, its locked dependencies installed there, `pulumi up` run there, and the result verified.
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -10,6 +10,7 @@ import { describeCommand, runCommand, type CommandSpec } from "./process.ts";
 import { openStack, type Deployment } from "./pulumi-stack.ts";
 import type { Reporter } from "./reporter.ts";
 import { readStable, stableTag, markerFile } from "./stable-marker.ts";
+import { carryStackConfig, stackConfigFile } from "./stack-config.ts";
 import { isProtectedStack, type VerifySettings } from "./settings.ts";
 import { verifyRelease } from "./verify/verify.ts";
 
@@ -99,10 +100,11 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
       `to ${stable.commit} "${subject}"`,
       "steps that would run:",
       `  1. git worktree add --detach <temp dir> ${short(stable.commit)}`,
-      `  2. ${describeCommand(install)} (in the worktree)`,
-      `  3. pulumi up --stack ${stack} (in the worktree, message "love rollback ${stack} to ${short(stable.commit)} ...")`,
-      "  4. verify: smoke tests, then the 5xx ratio",
-      "  5. git worktree remove",
+      `  2. copy this checkout's ${stackConfigFile(stack)} into it (the current configuration and secrets stay)`,
+      `  3. ${describeCommand(install)} (in the worktree)`,
+      `  4. pulumi up --stack ${stack} (in the worktree, message "love rollback ${stack} to ${short(stable.commit)} ...")`,
+      "  5. verify: smoke tests, then the 5xx ratio",
+      "  6. git worktree remove",
       "dry run: nothing was changed",
     ];
     for (const line of plan) reporter.info(line);
@@ -123,6 +125,10 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     await addWorktree(repoDir, worktree, stable.commit);
     reporter.ok(worktree);
 
+    reporter.step(`keep ${stack}'s current configuration (${stackConfigFile(stack)} of this checkout, not the stable commit's)`);
+    const carried = await carryStackConfig(repoDir, worktree, stack);
+    reporter.ok(carried === "copied" ? `${stackConfigFile(stack)} copied into the worktree` : `this checkout has no ${stackConfigFile(stack)}: defaults only`);
+
     reporter.step(`install its dependencies: ${describeCommand(install)}`);
     const installed = await runCommand(install, { cwd: worktree, onLine: reporter.output });
     if (installed.code !== 0) {
@@ -133,15 +139,20 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
 
     reporter.step(`pulumi up ${stack} at ${short(stable.commit)}`);
     const message = `love rollback ${stack} to ${stable.commit} "${subject}"; was ${current?.commit ?? "unknown"}${options.reason ? `; ${options.reason}` : ""}`;
-    let outputs: Record<string, unknown>;
+    let outputs: Record<string, unknown> | undefined;
+    let outputsProblem: string | undefined;
     try {
-      const driver = await openStack({ workDir: worktree, stack, create: false, env: { LOVE_RELEASE: stable.commit }, ...pulumiRoot(options) });
-      ({ outputs } = await driver.up({ message, onLine: reporter.output }));
+      const driver = await openStack({ workDir: worktree, stack, create: false, ...pulumiRoot(options) });
+      ({ outputs, outputsProblem } = await driver.up({ message, onLine: reporter.output }));
     } catch (error) {
       reporter.fail("pulumi up failed");
       return fail(`rollback of ${stack} failed: ${(error as Error).message}`);
     }
     reporter.ok();
+    if (!outputs) {
+      reporter.fail(outputsProblem ?? "no outputs");
+      return fail(`rolled ${stack} back to ${short(stable.commit)} but cannot verify it: ${outputsProblem}`);
+    }
 
     reporter.step(`verify ${stack} at ${short(stable.commit)}`);
     const apiBaseUrl = outputs.apiBaseUrl;

@@ -30,6 +30,8 @@ export interface BranchTarget {
 
 export interface SupabaseEnvironmentArgs {
   apiUrl: string;
+  /** Base URL of the project's APIs with `{ref}` for its ref; default https://{ref}.supabase.co. */
+  projectUrl?: string;
   accessToken: pulumi.Input<string>;
   target: ProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
@@ -92,11 +94,12 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
     );
 
     this.ref = projectRef;
-    this.url = target.url;
-    this.apiBaseUrl = pulumi.interpolate`${target.url}/functions/v1`;
+    const template = args.projectUrl;
+    this.url = template ? projectRef.apply((ref) => template.replaceAll("{ref}", ref)) : target.url;
+    this.apiBaseUrl = pulumi.interpolate`${this.url}/functions/v1`;
     const slugs = args.sources.functions.map((fn) => fn.slug);
     this.functionUrls = pulumi
-      .all([target.url, release.id])
+      .all([this.url, release.id])
       .apply(([url]) => Object.fromEntries(slugs.map((slug) => [slug, `${url}/functions/v1/${slug}`])));
     this.registerOutputs({ ref: this.ref, url: this.url, apiBaseUrl: this.apiBaseUrl, functionUrls: this.functionUrls });
   }

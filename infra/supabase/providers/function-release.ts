@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BulkUpdateFunction, EdgeFunction } from "../api/types.ts";
 import { collectFunctionSources, type FunctionLayout, type FunctionSource } from "../function-sources.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface FunctionEntry {
   slug: string;
@@ -47,7 +47,8 @@ export function createFunctionReleaseProvider(
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       const deployed = Object.entries(olds.deployed ?? {}).map(([slug, fn]) => ({ slug, checksum: fn.checksum }));
       const changes = fingerprint(deployed) !== fingerprint(news.functions) || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };

@@ -16,7 +16,7 @@ import {
   MigrationError,
   planMigrations,
 } from "../migration-plan.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface MigrationEntry {
   version: string;
@@ -57,7 +57,8 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
