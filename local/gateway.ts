@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { FunctionWorker } from "./functions.ts";
 import type { ContractMetrics } from "../monitoring/contract-metrics.ts";
+import { upstreamHeaders } from "./forwarding.ts";
 
 export interface GatewayOptions {
   host: string;
@@ -132,9 +133,13 @@ export class Gateway {
     body: Buffer,
   ): Promise<"done" | "refused"> {
     return new Promise((resolve) => {
-      // As Supabase's gateway does: the function learns the client's address from X-Forwarded-For.
-      const forwardedFor = [request.headers["x-forwarded-for"], request.socket.remoteAddress].filter(Boolean).join(", ");
-      const headers = { ...request.headers, host: `127.0.0.1:${port}`, "x-forwarded-for": forwardedFor };
+      // As Supabase's edge does: the connecting address in CF-Connecting-IP (the client's own value replaced).
+      const headers = upstreamHeaders({
+        headers: request.headers,
+        remoteAddress: request.socket.remoteAddress,
+        host: request.headers.host,
+        bodyLength: body.length,
+      }, `127.0.0.1:${port}`);
       const upstream = http.request({ host: "127.0.0.1", port, path, method: request.method, headers, agent: this.agent });
       const timer = setTimeout(() => {
         upstream.destroy(new Error("timeout"));
