@@ -1,4 +1,6 @@
-// `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios.
+// `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios, and
+// ends with no process of the stack left: whatever it started below this process must be gone when it returns.
+import { descendants } from "../test/support/processes.ts";
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import("./startup.ts"),
   "patient-flow": () => import("./patient-flow.ts"),
@@ -14,4 +16,10 @@ if (unknown.length) {
 for (const name of names.length ? names : Object.keys(benches)) {
   console.log(`\n== bench ${name}`);
   await (await benches[name]!()).run();
+  const left = descendants(process.pid);
+  if (left.length > 0) {
+    console.error(`bench ${name} left ${left.length} process(es) running: ${left.join(", ")}`);
+    process.exit(1);
+  }
+  console.log("processes left running: none");
 }
