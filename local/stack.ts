@@ -10,6 +10,8 @@ import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
 import { ensureAdminFromEnvironment } from "../functions/_shared/admin-accounts.ts";
 import { assertPortFree } from "./ports.ts";
+import { parseAllowedOrigins } from "../functions/_shared/cors.ts";
+import { warnIfFewFileDescriptors } from "./limits.ts";
 import { type LocalMonitoring, type LocalMonitoringOptions, startLocalMonitoring } from "./monitoring.ts";
 import { startPostgres, type PostgresHandle } from "./postgres.ts";
 
@@ -25,6 +27,8 @@ export interface StackOptions {
   functionsDir?: string;
   migrationsDir?: string;
   responseTimeoutMs?: number;
+  /** Time a client has to send its request headers (the gateway's slow-client limit). */
+  headersTimeoutMs?: number;
   /** Aborting stops whatever has started so far; startLocalStack then rejects with the abort reason. */
   signal?: AbortSignal;
   /** Run Prometheus and Alertmanager beside the stack (Debian's packages). */
@@ -127,6 +131,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       workers,
       metrics,
       responseTimeoutMs: options.responseTimeoutMs ?? 150_000,
+      allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+      headersTimeoutMs: options.headersTimeoutMs,
       onLog: log,
     });
     teardown.add(() => gateway.close());
@@ -141,6 +147,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       if (boot.status === "rejected") log(`functions: ${(boot.reason as Error).message}`);
       else log(`functions: ${[...workers.keys()][index]} ready`);
     });
+    warnIfFewFileDescriptors(log);
 
     let monitoring: LocalMonitoring | undefined;
     if (options.monitoring) {
