@@ -113,7 +113,7 @@ const CASES: { name: string; payload: string | Buffer | (string | Buffer)[]; exp
   { name: "garbage chunk extension", payload: `POST /api/v1/queue/enter HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n2;\u0001=\u0002\r\n{}\r\n0\r\n\r\n` },
   { name: "junk trailers", payload: `POST /api/v1/queue/enter HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX Y Z\r\n\r\n` },
   { name: "valid chunked JSON", payload: `POST /api/v1/queue/enter HTTP/1.1\r\n${H}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`, expect: (x) => expect(x.statuses).toEqual([200]) },
-  { name: "7 MB chunked body", payload: [`POST /api/v1/queue/enter HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n`, ...Array.from({ length: 7 }, () => `100000\r\n${"x".repeat(0x100000)}\r\n`), "0\r\n\r\n"] },
+  { name: "7 MB chunked body", payload: [`POST /api/v1/queue/enter HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n`, ...Array.from({ length: 7 }, () => `100000\r\n${"x".repeat(0x100000)}\r\n`), "0\r\n\r\n"], expect: (x) => expect(x.statuses).toEqual([413]) },
   // Pipelining
   { name: "five pipelined requests, one broken target among them", payload: `${health}${health}GET http://[/ HTTP/1.1\r\n${H}\r\n${health}${health}`, expect: (x) => expect(x.statuses).toEqual([200, 200, 400, 200, 200]) },
   { name: "pipelined requests ending in garbage", payload: `${health}${health}${health}GARBAGE\r\n\r\n` },
