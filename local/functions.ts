@@ -33,6 +33,7 @@ export class FunctionWorker {
   private child: ChildProcess | undefined;
   private booting: Promise<void> | undefined;
   private failedAt = 0;
+  private closed = false;
   private readonly stderrTail: string[] = [];
 
   constructor(private readonly options: FunctionWorkerOptions) {}
@@ -47,6 +48,7 @@ export class FunctionWorker {
 
   /** Resolves with the port once the function listens; rejects if it fails to boot. */
   async ensureReady(): Promise<number> {
+    if (this.closed) throw new Error(`function ${this.slug}: the stack is stopping`);
     if (this.state === "ready") return this.port;
     if (this.state === "failed" && Date.now() - this.failedAt < BOOT_RETRY_DELAY_MS) {
       throw new Error(this.lastError);
@@ -62,6 +64,8 @@ export class FunctionWorker {
     this.state = "booting";
     this.stderrTail.length = 0;
     this.port = await freePort();
+    // Closed while the port was being found: spawning now would leave a process no one stops.
+    if (this.closed) throw new Error(`function ${this.slug}: the stack is stopping`);
     const child = spawn(denoBinary(), [
       "run",
       "--quiet",
@@ -153,6 +157,13 @@ export class FunctionWorker {
     });
   }
 
+  /** Stops the process for good: no request starts it again (the stack is shutting down). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stop();
+  }
+
+  /** Stops the current process; the next request starts a fresh one. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;

@@ -20,6 +20,8 @@ export interface LocalMonitoringOptions {
   rulesFile?: string;
   /** An Alertmanager config to use instead of monitoring/alertmanager.yml. */
   alertmanagerConfig?: string;
+  /** Aborting stops both servers, also while they are still starting. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,7 @@ export async function startLocalMonitoring(options: LocalMonitoringOptions): Pro
     await Promise.all(processes.map(stopProcess));
   };
   try {
+    options.signal?.throwIfAborted();
     processes.push(spawnLogged(binaries.alertmanager, [
       `--config.file=${options.alertmanagerConfig ?? path.join(options.monitoringDir, "alertmanager.yml")}`,
       `--storage.path=${path.join(options.dataDir, "alertmanager")}`,
@@ -66,7 +69,10 @@ export async function startLocalMonitoring(options: LocalMonitoringOptions): Pro
     ], path.join(options.dataDir, "prometheus.log")));
     const prometheusUrl = `http://127.0.0.1:${options.prometheusPort}`;
     const alertmanagerUrl = `http://127.0.0.1:${options.alertmanagerPort}`;
-    await Promise.all([waitReady(`${prometheusUrl}/-/ready`, processes[1]!), waitReady(`${alertmanagerUrl}/-/ready`, processes[0]!)]);
+    await Promise.all([
+      waitReady(`${prometheusUrl}/-/ready`, processes[1]!, options.signal),
+      waitReady(`${alertmanagerUrl}/-/ready`, processes[0]!, options.signal),
+    ]);
     return { prometheusUrl, alertmanagerUrl, stop };
   } catch (error) {
     await stop();
@@ -95,19 +101,27 @@ export async function renderPrometheusConfig(options: LocalMonitoringOptions): P
   return YAML.stringify(config);
 }
 
+const unstartable = new WeakSet<ChildProcess>();
+
 function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   const log = createWriteStream(logFile, { flags: "a" });
+  // A binary that cannot be started shows in its log and as "exited" to waitReady, never as a crash of ours.
+  child.once("error", (error) => {
+    log.write(`could not start ${binary}: ${error.message}\n`);
+    unstartable.add(child);
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
 }
 
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
+async function waitReady(url: string, child: ChildProcess, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${path.basename(String(child.spawnfile))} exited (code ${child.exitCode}); see its log in the data dir`);
-    const response = await fetch(url).catch(() => undefined);
+    signal?.throwIfAborted();
+    if (child.exitCode !== null || unstartable.has(child)) throw new Error(`${path.basename(String(child.spawnfile))} exited (code ${child.exitCode}); see its log in the data dir`);
+    const response = await fetch(url, { signal }).catch(() => undefined);
     await response?.body?.cancel();
     if (response?.ok) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready within ${READY_TIMEOUT_MS} ms`);
@@ -116,7 +130,7 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
     child.once("exit", () => {

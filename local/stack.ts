@@ -10,6 +10,8 @@ import { localKeys } from "./keys.ts";
 import { applyMigrations, prepareSupabaseSurface, type MigrationResult } from "./migrations.ts";
 import { ensureAdminFromEnvironment } from "../functions/_shared/admin-accounts.ts";
 import { assertPortFree } from "./ports.ts";
+import { parseAllowedOrigins } from "../functions/_shared/cors.ts";
+import { warnIfFewFileDescriptors } from "./limits.ts";
 import { type LocalMonitoring, type LocalMonitoringOptions, startLocalMonitoring } from "./monitoring.ts";
 import { startPostgres, type PostgresHandle } from "./postgres.ts";
 
@@ -25,6 +27,10 @@ export interface StackOptions {
   functionsDir?: string;
   migrationsDir?: string;
   responseTimeoutMs?: number;
+  /** Time a client has to send its request headers (the gateway's slow-client limit). */
+  headersTimeoutMs?: number;
+  /** Aborting stops whatever has started so far; startLocalStack then rejects with the abort reason. */
+  signal?: AbortSignal;
   /** Run Prometheus and Alertmanager beside the stack (Debian's packages). */
   monitoring?: MonitoringOptions;
   log?: (line: string) => void;
@@ -57,22 +63,28 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const log = options.log ?? (() => {});
   const functionsDir = options.functionsDir ?? path.join(REPO_ROOT, "functions");
   const migrationsDir = options.migrationsDir ?? path.join(REPO_ROOT, "supabase", "migrations");
+  const signal = options.signal ?? new AbortController().signal;
+  signal.throwIfAborted();
 
   // Refuse before touching anything, so a second `npm start` cannot disturb the first.
   await assertPortFree(options.port, `Port ${options.port} is already in use: stop what runs there or set PORT`);
 
-  log(`postgres: starting (data in ${path.relative(process.cwd(), options.dataDir) || "."})`);
-  const pg = await startPostgres({ dataDir: options.dataDir, port: options.pgPort, fresh: options.fresh });
-  const cleanups: (() => Promise<void>)[] = [() => pg.stop()];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
-
+  // Everything started is registered here the moment it exists, so a stop at any point (a signal during start)
+  // or a failed step stops exactly what runs, newest first.
+  const teardown = new Teardown();
   try {
+    log(`postgres: starting (data in ${path.relative(process.cwd(), options.dataDir) || "."})`);
+    // Not interruptible (initdb, the postmaster's start-up): a stop waits for it, then stops Postgres.
+    const pg = await startPostgres({ dataDir: options.dataDir, port: options.pgPort, fresh: options.fresh });
+    teardown.add(() => pg.stop());
+    signal.throwIfAborted();
+    log("postgres: ready");
+
     const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
     let migrations: MigrationResult;
     try {
       await prepareSupabaseSurface(sql);
+      signal.throwIfAborted();
       migrations = await applyMigrations(sql, migrationsDir);
       // The first admin, from LOVE_ADMIN_USERNAME / LOVE_ADMIN_PASSWORD: created once, never changed after.
       if (migrations.applied.length + migrations.alreadyApplied > 0) {
@@ -85,10 +97,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     }
     for (const file of migrations.applied) log(`migrations: applied ${file}`);
     log(`migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied} already applied`);
+    signal.throwIfAborted();
 
     const url = `http://127.0.0.1:${options.port}`;
     const keys = await localKeys(path.join(path.dirname(options.dataDir), "keys.json"));
-    const env = {
+    const env: Record<string, string> = {
       SUPABASE_URL: url,
       SUPABASE_DB_URL: pg.url,
       SUPABASE_ANON_KEY: keys.anon,
@@ -107,45 +120,96 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         onMetric: (slug, event) => metrics.recordFunctionEvent(slug, event),
       }));
     }
-    cleanups.push(async () => {
-      await Promise.all([...workers.values()].map((worker) => worker.stop()));
+    teardown.add(async () => {
+      await Promise.all([...workers.values()].map((worker) => worker.close()));
     });
-    // Boot all functions now so the first request is fast; one that fails to boot answers 503 until fixed.
-    const boots = await Promise.allSettled([...workers.values()].map((worker) => worker.ensureReady()));
-    boots.forEach((boot, index) => {
-      if (boot.status === "rejected") log(`functions: ${(boot.reason as Error).message}`);
-      else log(`functions: ${[...workers.keys()][index]} ready`);
-    });
-
+    // The gateway takes its port before the functions boot: a worker's port, handed out by the kernel meanwhile,
+    // could otherwise be the one the gateway was given. A request during the boot waits for its function.
     const gateway = new Gateway({
       host: "127.0.0.1",
       port: options.port,
       workers,
       metrics,
       responseTimeoutMs: options.responseTimeoutMs ?? 150_000,
+      allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+      headersTimeoutMs: options.headersTimeoutMs,
       onLog: log,
     });
+    teardown.add(() => gateway.close());
     await gateway.listen();
-    cleanups.push(() => gateway.close());
+    signal.throwIfAborted();
+    log(`gateway: listening on ${url}`);
 
-    const monitoring = options.monitoring && await startMonitoring(options.monitoring, options, log);
-    if (monitoring) cleanups.push(() => monitoring.stop());
+    // Boot all functions now so the first request is fast; one that fails to boot answers 503 until fixed.
+    log(`functions: booting ${workers.size}`);
+    const boots = await untilAborted(signal, Promise.allSettled([...workers.values()].map((worker) => worker.ensureReady())));
+    boots.forEach((boot, index) => {
+      if (boot.status === "rejected") log(`functions: ${(boot.reason as Error).message}`);
+      else log(`functions: ${[...workers.keys()][index]} ready`);
+    });
+    warnIfFewFileDescriptors(log);
 
-    return { url, databaseUrl: pg.url, postgres: pg, gateway, workers, migrations, monitoring, stop: stopAll };
+    let monitoring: LocalMonitoring | undefined;
+    if (options.monitoring) {
+      log("monitoring: starting Prometheus and Alertmanager");
+      monitoring = await startMonitoring(options.monitoring, options, signal, log);
+      if (monitoring) teardown.add(() => monitoring!.stop());
+      signal.throwIfAborted();
+    }
+
+    return {
+      url,
+      databaseUrl: pg.url,
+      postgres: pg,
+      gateway,
+      workers,
+      migrations,
+      monitoring,
+      stop: () => teardown.run(),
+    };
   } catch (error) {
-    await stopAll();
+    await teardown.run();
     throw error;
   }
+}
+
+/** Cleanups run once, newest first; a failing one does not keep the others from running. */
+class Teardown {
+  private readonly cleanups: (() => Promise<void>)[] = [];
+  private running: Promise<void> | undefined;
+
+  add(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const cleanup of [...this.cleanups].reverse()) await cleanup().catch(() => undefined);
+    })();
+    return this.running;
+  }
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (the work goes on; the teardown stops it). */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function startMonitoring(
   monitoring: MonitoringOptions,
   stack: StackOptions,
+  signal: AbortSignal,
   log: (line: string) => void,
 ): Promise<LocalMonitoring | undefined> {
   try {
     const started = await startLocalMonitoring({
       ...monitoring,
+      signal,
       dataDir: monitoring.dataDir ?? path.join(path.dirname(stack.dataDir), "monitoring"),
       monitoringDir: path.join(REPO_ROOT, "monitoring"),
       gatewayPort: stack.port,
@@ -154,7 +218,7 @@ async function startMonitoring(
     log(`monitoring: Prometheus ${started.prometheusUrl}, Alertmanager ${started.alertmanagerUrl}`);
     return started;
   } catch (error) {
-    if (!monitoring.optional) throw error;
+    if (!monitoring.optional || signal.aborted) throw error;
     log(`monitoring: not started (${(error as Error).message})`);
     return undefined;
   }

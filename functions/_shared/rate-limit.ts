@@ -2,16 +2,17 @@
 // (default 60, as the old middleware; 0 turns it off), counted in Postgres so every isolate and every function
 // shares one budget per client (bug M3). Over the limit: 429 with Retry-After.
 //
-// The client is its address as the platform forwards it: the first X-Forwarded-For entry (the frontend host's
-// rewrite puts the browser's address there), else X-Real-IP / CF-Connecting-IP; LOVE_CLIENT_IP_HEADER names
-// one header to trust instead. Admin routes (which need a token) and `health` (probes) are not limited.
+// The client is its address as client-identity.ts establishes it (a trusted proxy's header, never one the client
+// chose). Admin routes (which need a token) and `health` (probes) are not limited.
 // When the database cannot be asked, the request goes through: the handler then meets the same outage.
 import { env } from "./env.ts";
 import { fail } from "./http.ts";
 import { rateLimitHit } from "./staff-repository.ts";
+import { clientAddress } from "./client-identity.ts";
+
+export { clientAddress };
 
 const WINDOW_SECONDS = 60;
-const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
 const EXEMPT_FUNCTIONS = new Set(["health"]);
 
 /** Marks a handler as exempt from the per-client limit (admin routes: they require a token instead). */
@@ -31,21 +32,6 @@ export function rateLimitPerMinute(): number {
   if (raw === undefined) return 60;
   const value = Number(raw);
   return Number.isInteger(value) && value >= 0 ? value : 60;
-}
-
-/** The client's address, or "unknown" when no usable forwarding header came with the request. */
-export function clientAddress(request: Request): string {
-  const trusted = env("LOVE_CLIENT_IP_HEADER")?.toLowerCase();
-  const candidates = trusted ? [request.headers.get(trusted)?.split(",")[0]] : [
-    request.headers.get("x-forwarded-for")?.split(",")[0],
-    request.headers.get("x-real-ip"),
-    request.headers.get("cf-connecting-ip"),
-  ];
-  for (const candidate of candidates) {
-    const value = candidate?.trim();
-    if (value && ADDRESS.test(value)) return value.toLowerCase();
-  }
-  return "unknown";
 }
 
 let reportedFailure = false;

@@ -13,6 +13,7 @@ beforeAll(async () => {
     functionsDir: FIXTURE_FUNCTIONS,
     migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
     responseTimeoutMs: 1_500,
+    env: { ALLOWED_ORIGINS: "https://mmc-mms.com" },
   });
 });
 afterAll(async () => {
@@ -106,5 +107,30 @@ describe("/metrics", () => {
     const routes = new Set([...text.matchAll(/http_requests_total\{function="echo",route="([^"]+)"/g)].map((m) => m[1]));
     expect(routes.size).toBeLessThanOrEqual(51);
     expect(routes.has("/echo/:other")).toBe(true);
+  });
+});
+
+describe("the gateway's own answers follow the functions' CORS rule (issue 15, L5)", () => {
+  const ownAnswers = ["/nothing/here", "/api/v1/nosuchgroup/x", "/api/v1/broken/x", "/api/v1/hang/x"];
+
+  it("reflect an allowed Origin with credentials, as the functions do", async () => {
+    for (const url of ownAnswers) {
+      const response = await fetch(`${stack.baseUrl}${url}`, { headers: { Origin: "https://mmc-mms.com" } });
+      await response.text();
+      expect(response.status, url).toBeGreaterThanOrEqual(400);
+      expect(response.headers.get("access-control-allow-origin"), url).toBe("https://mmc-mms.com");
+      expect(response.headers.get("access-control-allow-credentials"), url).toBe("true");
+      expect(response.headers.get("vary"), url).toMatch(/Origin/);
+    }
+  });
+
+  it("never send * (nor any Allow-Origin) to another origin once ALLOWED_ORIGINS is set", async () => {
+    for (const url of ownAnswers) {
+      for (const origin of ["https://evil.example", "null", undefined]) {
+        const response = await fetch(`${stack.baseUrl}${url}`, { headers: origin ? { Origin: origin } : {} });
+        await response.text();
+        expect(response.headers.get("access-control-allow-origin"), `${url} ${origin}`).toBeNull();
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 // A client for the staff endpoints on the local stack: admin login (form or JSON), calls with a bearer token or
 // the cookie, and a fresh X-Forwarded-For per call (each call is its own client for the rate limit) unless one
-// is given.
+// is given. That header only counts on a stack started with BEHIND_REWRITE: the suite then plays the frontend
+// host's rewrite, which writes the browser's address there.
 import postgres from "postgres";
 import { createAdmin } from "../../functions/_shared/admin-accounts.ts";
 
@@ -22,6 +23,9 @@ export interface StaffCall {
   client?: string;
   now?: string;
 }
+
+/** Settings that trust one proxy in front of the gateway (functions/_shared/client-identity.ts). */
+export const BEHIND_REWRITE = { LOVE_CLIENT_IP_HEADER: "x-forwarded-for", LOVE_TRUSTED_PROXY_HOPS: "2" } as const;
 
 let address = 0;
 export function newClientAddress(): string {

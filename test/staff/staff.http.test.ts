@@ -11,7 +11,15 @@ import { startStack, type TestStack } from "../support/stack.ts";
 import { requestCount } from "../support/metrics.ts";
 import { REPO_ROOT } from "../../local/stack.ts";
 import { ensureAdminFromEnvironment } from "../../functions/_shared/admin-accounts.ts";
-import { ADMIN_ENDPOINTS, hasStackTrace, newClientAddress, seedAdmin, StaffApi, type StaffResponse } from "./_staff.ts";
+import {
+  ADMIN_ENDPOINTS,
+  BEHIND_REWRITE,
+  hasStackTrace,
+  newClientAddress,
+  seedAdmin,
+  StaffApi,
+  type StaffResponse,
+} from "./_staff.ts";
 
 let stack: TestStack;
 let api: StaffApi;
@@ -24,6 +32,7 @@ beforeAll(async () => {
     env: {
       LOVE_ADMIN_BCRYPT_COST: "4",
       LOVE_RATE_LIMIT_PER_MINUTE: "60",
+      ...BEHIND_REWRITE,
       ALLOWED_ORIGINS: "https://mmc-mms.com, https://*.vercel.app",
     },
   });

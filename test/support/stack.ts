@@ -11,6 +11,7 @@ export interface TestStackOptions {
   functionsDir?: string;
   migrationsDir?: string;
   responseTimeoutMs?: number;
+  headersTimeoutMs?: number;
   monitoring?: MonitoringOptions;
   /** Reuse this data dir (kept after stop) instead of a fresh temp one. */
   dataDir?: string;
@@ -36,6 +37,7 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     functionsDir: options.functionsDir,
     migrationsDir: options.migrationsDir,
     responseTimeoutMs: options.responseTimeoutMs,
+    headersTimeoutMs: options.headersTimeoutMs,
     monitoring: options.monitoring,
     // Tests may freeze the business clock; a deployed function never honours the override.
     // Suites send far more than 60 requests a minute from one address: the rate limit is off unless a suite
