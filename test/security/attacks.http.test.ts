@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { metricValue } from "../support/metrics.ts";
-import { hasStackTrace, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
+import { BEHIND_REWRITE, hasStackTrace, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { qatar } from "../flow/_http.ts";
 import {
   after,
@@ -27,7 +27,8 @@ let token: string;
 const PASSWORD = "attack suite admin password";
 
 beforeAll(async () => {
-  stack = await startStack({ env: { LOVE_ADMIN_BCRYPT_COST: "4", ...PRODUCTION_BUDGETS } });
+  // The suite plays many browsers behind the frontend host's rewrite: their X-Forwarded-For is the identity.
+  stack = await startStack({ env: { LOVE_ADMIN_BCRYPT_COST: "4", ...BEHIND_REWRITE, ...PRODUCTION_BUDGETS } });
   api = new StaffApi(stack.baseUrl);
   sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   await seedAdmin(sql, "guard", PASSWORD, "super_admin");
