@@ -6,6 +6,7 @@
 import bcrypt from "bcryptjs";
 import type postgres from "postgres";
 import { weakPasswordReason } from "./password-strength.ts";
+import { randomSecret, sha256Hex, signInLinkPath } from "./admin-secrets.ts";
 
 /** bcrypt's work factor for new hashes; ~0.3 s per hash in JavaScript at 12. */
 export const DEFAULT_BCRYPT_COST = 12;
@@ -79,6 +80,25 @@ export async function setAdminPassword(
   const hash = await hashPassword(password, cost);
   const [row] = await sql`select love.set_admin_password(${username}::text, ${hash}::text) as r`;
   return row!.r as AdminResult;
+}
+
+export interface SignInLink {
+  success: boolean;
+  code?: string;
+  /** The code's path under the frontend's origin: `/api/v1/admin/session?code=…`. */
+  path?: string;
+  expires_at?: string;
+  admin?: { id: number; username: string; role: AdminRole };
+}
+
+/** A one-time sign-in link for an admin (`npm run admin -- link`); only the code's SHA-256 is stored. */
+export async function createSignInLink(sql: postgres.Sql, username: string, minutes: number): Promise<SignInLink> {
+  const code = randomSecret();
+  const [row] = await sql`select love.admin_link_create(${username}::text, ${await sha256Hex(code)}::text,
+    ${minutes * 60}::int, null::bigint, null::uuid) as r`;
+  const result = row!.r as SignInLink & { code?: string };
+  if (!result.success) return result;
+  return { ...result, code, path: signInLinkPath(code) };
 }
 
 export type BootstrapOutcome =
