@@ -74,10 +74,8 @@ export async function passwordSignIn(
   method: SignInMethod,
 ): Promise<SignInOutcome> {
   const name = username.trim();
-  if (!isValidUsername(name) || password === "" || password.length > MAX_PASSWORD_LENGTH) {
-    await verifyPassword("x", decoyHash(undefined));
-    return { kind: "invalid" };
-  }
+  // A name no admin can have (the pattern is public) needs no decoy: its refusal tells nothing.
+  if (!isValidUsername(name) || password === "" || password.length > MAX_PASSWORD_LENGTH) return { kind: "invalid" };
   const now = new Date().toISOString();
   const client = clientAddress(request);
   const deviceHash = await deviceHashOf(request);

@@ -90,9 +90,13 @@ begin
   -- Keep the tables small: audit rows go after 180 days, throttle rows nobody touched for a day.
   if random() < 0.01 then
     delete from love.admin_audit a where a.at < p_now - interval '180 days';
+    -- Rows someone is signing in with right now are skipped, never waited for.
     delete from love.admin_sign_in_throttle t
-    where coalesce(t.last_failure_at, t.window_started_at) < p_now - interval '1 day'
-      and coalesce(t.locked_until, t.next_allowed_at, '-infinity') < p_now;
+    where (t.scope, t.key) in (
+      select o.scope, o.key from love.admin_sign_in_throttle o
+      where coalesce(o.last_failure_at, o.window_started_at) < p_now - interval '1 day'
+        and coalesce(o.locked_until, o.next_allowed_at, '-infinity') < p_now
+      for update skip locked);
     delete from love.admin_sign_in_links l where l.expires_at < p_now - interval '7 days';
     delete from love.admin_devices d where d.expires_at < p_now - interval '7 days';
   end if;
@@ -278,12 +282,13 @@ begin
   end if;
   select lower(a.username) into v_key from love.admins a where a.id = p_admin_id;
   if v_key is not null then
+    -- The lock order of admin_sign_in_begin (name, then pair), so concurrent sign-ins cannot deadlock.
+    update love.admin_sign_in_throttle t set failures = greatest(t.failures - 1, 0)
+    where t.scope = 'name' and t.key = v_key and t.last_failure_at is not null;
+    delete from love.admin_sign_in_throttle t where t.scope = 'pair' and t.key = v_key || ' ' || v_client;
     if p_device_hash ~ '^[0-9a-f]{64}$' then
       delete from love.admin_sign_in_throttle t where t.scope = 'device' and t.key = p_device_hash;
     end if;
-    delete from love.admin_sign_in_throttle t where t.scope = 'pair' and t.key = v_key || ' ' || v_client;
-    update love.admin_sign_in_throttle t set failures = greatest(t.failures - 1, 0)
-    where t.scope = 'name' and t.key = v_key and t.last_failure_at is not null;
   end if;
   return love.admin_open_session(p_admin_id, p_method, p_ttl_seconds, p_client, p_device_hash, p_new_device_hash,
     p_replaces, p_now);

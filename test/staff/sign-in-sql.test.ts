@@ -156,6 +156,31 @@ describe("the lockout a stranger cannot turn against the owner (issue 15 M3)", (
     }
   });
 
+  it("never deadlocks when attempts and successful sign-ins of one name and address meet", async () => {
+    const target = await admin();
+    const clients = Array.from({ length: 6 }, () =>
+      postgres(db.url, { max: 2, onnotice: () => {}, connection: { deadlock_timeout: "20ms" } })
+    );
+    const deadlocks: string[] = [];
+    try {
+      for (let round = 0; round < 40; round++) {
+        const now = new Date().toISOString();
+        await Promise.all(clients.map(async (client, i) => {
+          try {
+            if (i % 2 === 0) await client`select love.admin_sign_in_begin(${target.username}, '192.0.2.1', null, ${now}::timestamptz)`;
+            else await client`select love.admin_sign_in_succeeded(${target.id}, 'basic', 60, '192.0.2.1', null, null, null, ${now}::timestamptz)`;
+          } catch (error) {
+            deadlocks.push((error as Error).message);
+          }
+        }));
+        await sql`delete from love.admin_sign_in_throttle where key like ${`${target.username}%`}`;
+      }
+    } finally {
+      await Promise.all(clients.map((client) => client.end()));
+    }
+    expect(deadlocks).toEqual([]);
+  });
+
   it("refunds a successful attempt and rotates the session the browser carried", async () => {
     const owner = await admin();
     const t0 = new Date("2026-12-09T08:00:00Z");
