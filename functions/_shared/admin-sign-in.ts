@@ -99,27 +99,9 @@ export async function passwordSignIn(
   return await signedIn(opened, newDevice, now);
 }
 
-// The admin screens fire several staff calls at once; the browser answers each one's challenge with the same
-// password. Identical answers in flight share one check and one session.
-const inFlight = new Map<string, Promise<SignInOutcome>>();
-
-export async function basicSignIn(request: Request, username: string, password: string): Promise<SignInOutcome> {
-  const key = await sha256Hex([
-    username,
-    password,
-    clientAddress(request),
-    readCookie(request, DEVICE_COOKIE) ?? "",
-    readCookie(request, SESSION_COOKIE) ?? "",
-  ].join("\u0000"));
-  const pending = inFlight.get(key);
-  if (pending) return await pending;
-  const attempt = passwordSignIn(request, username, password, "basic");
-  inFlight.set(key, attempt);
-  try {
-    return await attempt;
-  } finally {
-    inFlight.delete(key);
-  }
+/** A Basic answer on a staff endpoint. */
+export function basicSignIn(request: Request, username: string, password: string): Promise<SignInOutcome> {
+  return passwordSignIn(request, username, password, "basic");
 }
 
 /** Redeems a one-time link code. */

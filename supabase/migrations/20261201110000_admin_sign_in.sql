@@ -248,6 +248,24 @@ begin
   if p_replaces is not null then
     update love.admin_sessions s set revoked_at = p_now where s.id = p_replaces and s.revoked_at is null;
   end if;
+  -- The admin screens fire several staff calls at once and the browser answers each one's Basic challenge
+  -- (each staff function checks its answer): answers from one address within seconds share one session. The
+  -- admin row's lock (the update above) makes concurrent answers wait for the first one's session.
+  if p_method = 'basic' then
+    select * into v_session from love.admin_sessions s
+    where s.admin_id = v_admin.id and s.method = 'basic' and s.client is not distinct from left(p_client, 64)
+      and s.revoked_at is null and s.expires_at > p_now and s.created_at > p_now - interval '10 seconds'
+    order by s.created_at desc limit 1;
+    if found then
+      if p_new_device_hash ~ '^[0-9a-f]{64}$' then
+        insert into love.admin_devices (token_hash, admin_id, created_at, last_used_at, expires_at)
+        values (p_new_device_hash, v_admin.id, p_now, p_now, p_now + c_device_life)
+        on conflict (token_hash) do nothing;
+      end if;
+      return jsonb_build_object('success', true, 'admin', love.admin_view(v_admin), 'shared', true,
+        'session_id', v_session.id, 'expires_at', love.iso(v_session.expires_at));
+    end if;
+  end if;
   if p_new_device_hash ~ '^[0-9a-f]{64}$' then
     insert into love.admin_devices (token_hash, admin_id, created_at, last_used_at, expires_at)
     values (p_new_device_hash, v_admin.id, p_now, p_now, p_now + c_device_life)
