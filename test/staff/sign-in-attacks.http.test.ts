@@ -225,7 +225,7 @@ describe("examinee endpoints and the admin stream are untouched by staff credent
   });
 
   it("sends an anonymous browser no staff event on events/stream?clinic=admin, Basic header or not", async () => {
-    for (const headers of [{}, { Authorization: basic("csrf", PASSWORD) }]) {
+    for (const headers of <Record<string, string>[]> [{}, { Authorization: basic("csrf", PASSWORD) }]) {
       const controller = new AbortController();
       const response = await fetch(`${stack.baseUrl}/api/v1/events/stream?clinic=admin`, { headers, signal: controller.signal });
       expect(response.status).toBe(200);
