@@ -109,15 +109,17 @@ describe("admin lockout (issue 15 M3)", () => {
     await timed("nobody-at-all");
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 20; i++) {
       known.push(await timed("timekeeper"));
       unknown.push(await timed(`nobody-${i}-${Date.now()}`));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const ratio = median(unknown) / median(known);
-    // Skipping bcrypt for unknown names would give about 0.1; noise on two shared cores stays well inside this.
-    expect(ratio, `median unknown ${median(unknown).toFixed(1)} ms / known ${median(known).toFixed(1)} ms`).toBeGreaterThan(0.7);
-    expect(ratio).toBeLessThan(1.4);
+    // The lower quartile: load from other processes only ever adds time, so it is the steadiest estimate.
+    const quartile = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 4)]!;
+    const ratio = quartile(unknown) / quartile(known);
+    const detail = `unknown ${unknown.map(Math.round).join(",")} ms; known ${known.map(Math.round).join(",")} ms`;
+    // Skipping bcrypt for unknown names gives about 0.1 here; two shared, busy cores stay well inside this.
+    expect(ratio, detail).toBeGreaterThan(0.6);
+    expect(ratio, detail).toBeLessThan(1.6);
     await sql`update love.admins set active = false where username = 'timekeeper'`;
   }, 120_000);
 });
