@@ -459,7 +459,7 @@ describe("first admin (adminBootstrapUsername + adminBootstrapPassword)", () => 
     for (const [password, reason] of [
       ["short-pw-1", "the password must have at least 12 characters"],
       ["my-love.admin-password", "the password must not contain the user name"],
-      ["aaaaaaaaaaaabbbb", "the password needs more distinct characters"],
+      ["aaaaaaaaaaaabbbb", 'the password is too easy to guess (about 10^4 guesses, 10^10 needed: Repeated characters like "aaa" are easy to guess; Add more words that are less common)'],
       ["é".repeat(40), "the password must be at most 72 bytes (bcrypt ignores the rest)"],
     ] as const) {
       const problems = problemsOf(() =>

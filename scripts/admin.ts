@@ -1,6 +1,8 @@
 // `npm run admin -- create <username> [--role admin|super_admin]` and `npm run admin -- set-password <username>`:
-// asks for the password (twice, without echo, on a terminal; the first line(s) of stdin otherwise), hashes it with
-// bcrypt here and stores only the hash. The database is SUPABASE_DB_URL, else the local stack's
+// asks for the password (twice, without echo, on a terminal; the first line(s) of stdin otherwise), checks its
+// strength, hashes it with bcrypt here and stores only the hash.
+// `npm run admin -- link <username> [--minutes 10] [--url https://<frontend>]`: prints a one-time sign-in link
+// (only the code's hash is stored). The database is SUPABASE_DB_URL, else the local stack's
 // (.local/postgres.password, PG_PORT or 54322; LOCAL_DATA_DIR as for `npm start`).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +13,7 @@ import {
   ADMIN_ROLES,
   type AdminRole,
   createAdmin,
+  createSignInLink,
   isValidUsername,
   parseBcryptCost,
   passwordProblem,
@@ -19,17 +22,25 @@ import {
 } from "../functions/_shared/admin-accounts.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { LINK_DEFAULT_MINUTES, LINK_MAX_MINUTES } from "../functions/_shared/admin-secrets.ts";
 const USAGE = `usage: npm run admin -- create <username> [--role admin|super_admin]
-       npm run admin -- set-password <username>`;
+       npm run admin -- set-password <username>
+       npm run admin -- link <username> [--minutes ${LINK_DEFAULT_MINUTES}] [--url https://<frontend origin>]`;
+const COMMANDS = ["create", "set-password", "link"];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: "string", default: "admin" }, help: { type: "boolean", default: false } },
+    options: {
+      role: { type: "string", default: "admin" },
+      minutes: { type: "string", default: String(LINK_DEFAULT_MINUTES) },
+      url: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
     strict: true,
   });
   const [command, username] = positionals;
-  if (values.help || !command || !username || positionals.length !== 2 || !["create", "set-password"].includes(command)) {
+  if (values.help || !command || !username || positionals.length !== 2 || !COMMANDS.includes(command)) {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
@@ -42,6 +53,8 @@ async function main(): Promise<number> {
     console.error(`--role must be one of ${ADMIN_ROLES.join(", ")}`);
     return 2;
   }
+
+  if (command === "link") return await link(username, values.minutes, values.url ?? process.env.LOVE_PUBLIC_URL);
 
   const [password, confirmation] = await readPassword(`Password for ${username}: `, "Repeat the password: ");
   if (password !== confirmation) {
@@ -71,6 +84,40 @@ async function main(): Promise<number> {
     console.log(command === "create"
       ? `Created ${result.admin?.role} ${result.admin?.username}.`
       : `Password of ${result.admin?.username} changed; its sessions were ended.`);
+    return 0;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function link(username: string, rawMinutes: string | undefined, rawUrl: string | undefined): Promise<number> {
+  const minutes = Number(rawMinutes);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > LINK_MAX_MINUTES) {
+    console.error(`--minutes must be a whole number from 1 to ${LINK_MAX_MINUTES}`);
+    return 2;
+  }
+  let origin = "";
+  if (rawUrl) {
+    try {
+      const url = new URL(rawUrl);
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
+      origin = url.origin;
+    } catch {
+      console.error(`--url must be the frontend's address, e.g. https://mmc-mms.com (got ${JSON.stringify(rawUrl)})`);
+      return 2;
+    }
+  }
+  const sql = postgres(await databaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const result = await createSignInLink(sql, username, minutes);
+    if (!result.success) {
+      console.error(result.code === "ADMIN_NOT_FOUND" ? `There is no active admin named ${username}.` : `Refused by the database: ${result.code}`);
+      return 1;
+    }
+    console.log(`One-time sign-in link for ${result.admin?.username}, valid ${minutes} minute(s), until ${result.expires_at}:`);
+    console.log(`${origin}${result.path}`);
+    if (!origin) console.log("(a path: open it on the frontend's own site, https://<frontend> + path; --url or LOVE_PUBLIC_URL prints it whole)");
+    console.log("It works once; give it to that person only.");
     return 0;
   } finally {
     await sql.end({ timeout: 5 });

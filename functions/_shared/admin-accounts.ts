@@ -5,6 +5,8 @@
 // own (LOVE_ADMIN_USERNAME/LOVE_ADMIN_PASSWORD at start, or `npm run admin -- create <username>`).
 import bcrypt from "bcryptjs";
 import type postgres from "postgres";
+import { weakPasswordReason } from "./password-strength.ts";
+import { randomSecret, sha256Hex, signInLinkPath } from "./admin-secrets.ts";
 
 /** bcrypt's work factor for new hashes; ~0.3 s per hash in JavaScript at 12. */
 export const DEFAULT_BCRYPT_COST = 12;
@@ -20,22 +22,14 @@ export function isValidUsername(value: unknown): value is string {
   return typeof value === "string" && USERNAME_PATTERN.test(value);
 }
 
-const COMMON_PASSWORDS = new Set([
-  "password", "password1", "password123", "admin", "admin123", "admin1234", "administrator", "123456789012",
-  "qwertyuiop", "changeme", "letmein", "welcome", "1234567890", "qwerty123456",
-]);
-
 /** Why a new password is not acceptable, or null when it is. */
 export function passwordProblem(username: string, password: string): string | null {
   if (password.length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
   if (new TextEncoder().encode(password).byteLength > MAX_PASSWORD_BYTES) {
     return `the password must be at most ${MAX_PASSWORD_BYTES} bytes (bcrypt ignores the rest)`;
   }
-  const lower = password.toLowerCase();
-  if (lower.includes(username.toLowerCase())) return "the password must not contain the user name";
-  if (COMMON_PASSWORDS.has(lower)) return "the password is too common";
-  if (new Set(password).size < 5) return "the password needs more distinct characters";
-  return null;
+  if (password.toLowerCase().includes(username.toLowerCase())) return "the password must not contain the user name";
+  return weakPasswordReason(password, [username]);
 }
 
 export function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
@@ -86,6 +80,25 @@ export async function setAdminPassword(
   const hash = await hashPassword(password, cost);
   const [row] = await sql`select love.set_admin_password(${username}::text, ${hash}::text) as r`;
   return row!.r as AdminResult;
+}
+
+export interface SignInLink {
+  success: boolean;
+  code?: string;
+  /** The code's path under the frontend's origin: `/api/v1/admin/session?code=…`. */
+  path?: string;
+  expires_at?: string;
+  admin?: { id: number; username: string; role: AdminRole };
+}
+
+/** A one-time sign-in link for an admin (`npm run admin -- link`); only the code's SHA-256 is stored. */
+export async function createSignInLink(sql: postgres.Sql, username: string, minutes: number): Promise<SignInLink> {
+  const code = randomSecret();
+  const [row] = await sql`select love.admin_link_create(${username}::text, ${await sha256Hex(code)}::text,
+    ${minutes * 60}::int, null::bigint, null::uuid) as r`;
+  const result = row!.r as SignInLink & { code?: string };
+  if (!result.success) return result;
+  return { ...result, code, path: signInLinkPath(code) };
 }
 
 export type BootstrapOutcome =

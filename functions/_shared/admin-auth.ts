@@ -1,114 +1,34 @@
-// Admin authentication (bug S5): a signed, expiring token (JWT, HS256, 8 h) naming a server-side session, sent
-// as `Authorization: Bearer` or as the HttpOnly cookie `admin_token`. A token is accepted only when its
-// signature verifies with a key from love.admin_token_keys, its issuer/audience/expiry hold, and its session is
-// live in Postgres (not revoked, not expired, admin active). Anything else is 401, before the handler runs.
-//
-// The frontend at 251c798 sends `Authorization: Bearer <anon key>` on every call: a bearer that is not one of
-// our tokens is skipped and the cookie is tried, so the anon key never hides a valid cookie.
-import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+// The staff guard (bug S5, issue 12): `adminRoute(handler)` marks a route staff-only. A request reaches the
+// handler as an admin's when
+// - a bearer token or the HttpOnly `admin_token` cookie verifies and names a live session (no bcrypt: the
+//   usual case, every call after signing in), or
+// - it carries an HTTP Basic answer that signs in (bcrypt once, lockout, audit): the handler runs and its
+//   answer carries the new session cookie, so the browser's next calls ride on the cookie.
+// Anything else is 401 before the handler runs (also for POSTs: an admin action without a session must not be
+// "faked" as done by the frontend's offline queue), with a Basic challenge where a person can answer it
+// (basic-auth.ts). POSTs riding on the cookie or a Basic answer must come from our page with a JSON body
+// (csrf.ts). The frontend at 251c798 sends `Authorization: Bearer <anon key>` when built with that key: a bearer
+// that is not one of our tokens is skipped and the cookie is tried, so the anon key never hides a valid cookie.
 import { fail } from "./http.ts";
 import type { Handler, RequestContext } from "./router.ts";
-import { exemptFromRateLimit } from "./rate-limit.ts";
-import { adminSession, adminTokenKeys, type SessionAdmin, type TokenKey } from "./staff-repository.ts";
+import { enforceRateLimit, exemptFromRateLimit } from "./rate-limit.ts";
+import { clearedSignedOutCookie, hasSignedOut, readCookie, SESSION_COOKIE } from "./admin-cookies.ts";
+import { type AuthenticatedAdmin, verifyAdminToken } from "./admin-tokens.ts";
+import { basicCredentials, type ChallengeOptions, challengeHeader } from "./basic-auth.ts";
+import { csrfRefusal } from "./csrf.ts";
+import { basicSignIn, type SignInOutcome } from "./admin-sign-in.ts";
 
-export const ADMIN_COOKIE = "admin_token";
-export const SESSION_TTL_SECONDS = 8 * 60 * 60;
-const ISSUER = "love-backend";
-const AUDIENCE = "love-admin";
-const JWT_SHAPE = /^[A-Za-z0-9_-]{10,1024}\.[A-Za-z0-9_-]{10,2048}\.[A-Za-z0-9_-]{20,512}$/;
-const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export type { AuthenticatedAdmin } from "./admin-tokens.ts";
+export { issueAdminToken, verifyAdminToken } from "./admin-tokens.ts";
+export {
+  clearedSessionCookie,
+  SESSION_COOKIE as ADMIN_COOKIE,
+  SESSION_TTL_SECONDS,
+  sessionCookie,
+} from "./admin-cookies.ts";
 
-export interface AuthenticatedAdmin {
-  id: number;
-  username: string;
-  role: string;
-  permissions: string[];
-  sessionId: string;
-}
-
-// Signing keys, cached per isolate ---------------------------------------------------------------------------
-
-const KEYS_TTL_MS = 5 * 60_000;
-/** An unknown kid refreshes the keys at most this often, so forged kids cannot hammer the database. */
-const UNKNOWN_KID_REFRESH_MS = 10_000;
-let keys: { byKid: Map<string, Uint8Array>; signing: TokenKey | undefined; loadedAt: number } | undefined;
-
-async function loadKeys(): Promise<NonNullable<typeof keys>> {
-  const rows = await adminTokenKeys();
-  const byKid = new Map(rows.map((row) => [row.kid, new TextEncoder().encode(row.secret)] as const));
-  keys = { byKid, signing: rows.find((row) => row.signing), loadedAt: Date.now() };
-  return keys;
-}
-
-async function verificationKey(kid: string): Promise<Uint8Array | undefined> {
-  const age = keys ? Date.now() - keys.loadedAt : Infinity;
-  let current = keys && age < KEYS_TTL_MS ? keys : await loadKeys();
-  if (!current.byKid.has(kid) && Date.now() - current.loadedAt >= UNKNOWN_KID_REFRESH_MS) current = await loadKeys();
-  return current.byKid.get(kid);
-}
-
-async function signingKey(): Promise<TokenKey> {
-  let current = keys && Date.now() - keys.loadedAt < KEYS_TTL_MS ? keys : await loadKeys();
-  if (!current.signing) current = await loadKeys();
-  if (!current.signing) throw new Error("no admin token signing key in love.admin_token_keys");
-  return current.signing;
-}
-
-// Tokens ---------------------------------------------------------------------------------------------------
-
-/** A token for the session opened at `issuedAt` (the session row expires SESSION_TTL_SECONDS later, too). */
-export async function issueAdminToken(
-  admin: { id: number; username: string; role: string },
-  sessionId: string,
-  issuedAt: string,
-): Promise<string> {
-  const key = await signingKey();
-  const iat = Math.floor(Date.parse(issuedAt) / 1000);
-  return await new SignJWT({ sid: sessionId, username: admin.username, role: admin.role })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: key.kid })
-    .setSubject(String(admin.id))
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + SESSION_TTL_SECONDS)
-    .sign(new TextEncoder().encode(key.secret));
-}
-
-/** The admin behind a token, or null for anything that is not a valid, live admin token. */
-export async function verifyAdminToken(token: string, now: string): Promise<AuthenticatedAdmin | null> {
-  if (!JWT_SHAPE.test(token)) return null;
-  let kid: unknown;
-  try {
-    const header = decodeProtectedHeader(token);
-    if (header.alg !== "HS256") return null;
-    kid = header.kid;
-  } catch {
-    return null;
-  }
-  if (typeof kid !== "string" || !KID.test(kid)) return null;
-  const key = await verificationKey(kid);
-  if (!key) return null;
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms: ["HS256"],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      requiredClaims: ["exp", "iat", "sub", "sid"],
-    }));
-  } catch {
-    return null;
-  }
-  const sessionId = payload.sid;
-  const adminId = Number(payload.sub);
-  if (typeof sessionId !== "string" || !UUID.test(sessionId) || !Number.isSafeInteger(adminId) || adminId <= 0) return null;
-  const session: SessionAdmin | null = await adminSession(sessionId, adminId, now);
-  if (!session) return null;
-  return { id: session.id, username: session.username, role: session.role, permissions: session.permissions, sessionId };
-}
-
-// Requests -------------------------------------------------------------------------------------------------
+/** Where a person signs in (the sign-in door), under the frontend host's rewrite. */
+export const SIGN_IN_PATH = "/api/v1/admin/session";
 
 export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");
@@ -117,56 +37,106 @@ export function bearerToken(request: Request): string | null {
 }
 
 export function cookieToken(request: Request): string | null {
-  const header = request.headers.get("cookie");
-  if (!header || header.length > 16_384) return null;
-  for (const part of header.split(";")) {
-    const at = part.indexOf("=");
-    if (at === -1) continue;
-    if (part.slice(0, at).trim() === ADMIN_COOKIE) {
-      const value = part.slice(at + 1).trim();
-      return value === "" ? null : value;
-    }
+  return readCookie(request, SESSION_COOKIE);
+}
+
+export interface Authentication {
+  admin: AuthenticatedAdmin;
+  /** How the request proved it: a bearer token (never added by a browser on its own), or the cookie. */
+  via: "bearer" | "cookie";
+}
+
+/** The admin of the request by token (bearer first, then cookie), or null. No password is checked here. */
+export async function authenticateRequest(request: Request): Promise<Authentication | null> {
+  // Tokens are checked against the real clock, never the business clock a test may freeze.
+  const now = new Date().toISOString();
+  const bearer = bearerToken(request);
+  const cookie = cookieToken(request);
+  if (bearer) {
+    const admin = await verifyAdminToken(bearer, now);
+    if (admin) return { admin, via: "bearer" };
+  }
+  if (cookie && cookie !== bearer) {
+    const admin = await verifyAdminToken(cookie, now);
+    if (admin) return { admin, via: "cookie" };
   }
   return null;
 }
 
 /** The authenticated admin of the request (bearer first, then cookie), or null. */
 export async function authenticate(request: Request): Promise<AuthenticatedAdmin | null> {
-  // Tokens are checked against the real clock, never the business clock a test may freeze.
-  const now = new Date().toISOString();
-  const candidates = [...new Set([bearerToken(request), cookieToken(request)].filter((t): t is string => t !== null))];
-  for (const token of candidates) {
-    const admin = await verifyAdminToken(token, now);
-    if (admin) return admin;
-  }
-  return null;
+  return (await authenticateRequest(request))?.admin ?? null;
 }
 
-export function unauthorized(): Response {
+export function unauthorized(request?: Request, options: ChallengeOptions = {}, extraHeaders: Record<string, string> = {}): Response {
   return fail(401, "Admin authentication required", {
     code: "ADMIN_AUTH_REQUIRED",
     message: "يجب تسجيل دخول المشرف",
-  }, { "WWW-Authenticate": 'Bearer realm="love-admin"' });
+    sign_in: SIGN_IN_PATH,
+  }, { "WWW-Authenticate": request ? challengeHeader(request, options) : `Bearer realm="love-admin"`, ...extraHeaders });
+}
+
+function wrongPassword(request: Request, options: ChallengeOptions): Response {
+  return fail(401, "Invalid credentials", {
+    code: "INVALID_CREDENTIALS",
+    message: "بيانات الدخول غير صحيحة",
+    sign_in: SIGN_IN_PATH,
+  }, { "WWW-Authenticate": challengeHeader(request, options) });
+}
+
+export function lockedOut(retryAfter: number): Response {
+  return fail(429, "Too many failed sign-in attempts: try again later", {
+    code: "ADMIN_LOCKED",
+    message: "محاولات دخول فاشلة كثيرة، حاول لاحقاً",
+    retry_after: retryAfter,
+  }, { "Retry-After": String(retryAfter) });
 }
 
 export type AdminHandler = (context: RequestContext, admin: AuthenticatedAdmin) => Response | Promise<Response>;
 
-/** A route only a valid admin token reaches; others get 401 before anything else happens. */
-export function adminRoute(handler: AdminHandler): Handler {
+export type AdminRouteOptions = ChallengeOptions;
+
+type BasicResult = { outcome: SignInOutcome } | { response: Response };
+
+/** Tries the request's Basic answer: signs in, or says why not. */
+async function signInWithBasic(request: Request, options: ChallengeOptions): Promise<BasicResult | null> {
+  const credentials = basicCredentials(request);
+  if (credentials === null) return null;
+  if (hasSignedOut(request)) {
+    // The browser re-sent the password it remembers after a sign-out: refuse it once, so it forgets it and asks.
+    return { response: unauthorized(request, options, { "Set-Cookie": clearedSignedOutCookie() }) };
+  }
+  if (credentials === "malformed") return { response: wrongPassword(request, options) };
+  const limited = await enforceRateLimit(request, "admin");
+  if (limited) return { response: limited };
+  return { outcome: await basicSignIn(request, credentials.username, credentials.password) };
+}
+
+/** A route only signed-in staff reach; others get 401 (or 403 for a cross-origin POST) before anything else. */
+export function adminRoute(handler: AdminHandler, options: AdminRouteOptions = {}): Handler {
   return exemptFromRateLimit(async (context: RequestContext) => {
-    const admin = await authenticate(context.request);
-    if (!admin) {
-      await context.request.body?.cancel().catch(() => {});
-      return unauthorized();
+    const { request } = context;
+    const refuse = async (response: Response) => {
+      await request.body?.cancel().catch(() => {});
+      return response;
+    };
+    const unsafe = request.method !== "GET" && request.method !== "HEAD";
+    const authentication = await authenticateRequest(request);
+    const ambient = authentication ? authentication.via === "cookie" : basicCredentials(request) !== null;
+    if (unsafe && ambient) {
+      const refused = csrfRefusal(request);
+      if (refused) return refuse(refused);
     }
-    return handler(context, admin);
+    if (authentication) return handler(context, authentication.admin);
+
+    const basic = await signInWithBasic(request, options);
+    if (basic === null) return refuse(unauthorized(request, options));
+    if ("response" in basic) return refuse(basic.response);
+    const { outcome } = basic;
+    if (outcome.kind === "locked") return refuse(lockedOut(outcome.retryAfter));
+    if (outcome.kind === "invalid") return refuse(wrongPassword(request, options));
+    const response = await handler(context, outcome.admin);
+    for (const cookie of outcome.cookies) response.headers.append("Set-Cookie", cookie);
+    return response;
   });
-}
-
-export function sessionCookie(token: string): string {
-  return `${ADMIN_COOKIE}=${token}; Path=/; Max-Age=${SESSION_TTL_SECONDS}; HttpOnly; Secure; SameSite=Strict`;
-}
-
-export function clearedSessionCookie(): string {
-  return `${ADMIN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict`;
 }

@@ -18,28 +18,6 @@ export interface AdminView {
   permissions: string[];
 }
 
-export interface LoginBegin {
-  locked: boolean;
-  retry_after?: number;
-  admin: (AdminView & { password_hash: string }) | null;
-}
-
-export function adminLoginBegin(username: string, now: string): Promise<LoginBegin> {
-  return one((sql) => sql`select love.admin_login_begin(${username}::text, ${now}::timestamptz) as r`);
-}
-
-export interface LoginSucceeded extends SqlResult {
-  admin: AdminView;
-  session_id: string;
-  expires_at: string;
-}
-
-export function adminLoginSucceeded(adminId: number, ttlSeconds: number, client: string, now: string): Promise<LoginSucceeded> {
-  return one((sql) =>
-    sql`select love.admin_login_succeeded(${adminId}::bigint, ${ttlSeconds}::int, ${client}::text, ${now}::timestamptz) as r`
-  );
-}
-
 export interface SessionAdmin extends AdminView {
   session_id: string;
   expires_at: string;
@@ -47,10 +25,6 @@ export interface SessionAdmin extends AdminView {
 
 export function adminSession(sessionId: string, adminId: number, now: string): Promise<SessionAdmin | null> {
   return one((sql) => sql`select love.admin_session(${sessionId}::uuid, ${adminId}::bigint, ${now}::timestamptz) as r`);
-}
-
-export function adminLogout(sessionId: string, now: string): Promise<SqlResult> {
-  return one((sql) => sql`select love.admin_logout(${sessionId}::uuid, ${now}::timestamptz) as r`);
 }
 
 export interface TokenKey {

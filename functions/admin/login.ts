@@ -1,21 +1,9 @@
 import type { RequestContext } from "../_shared/router.ts";
-import { fail, json } from "../_shared/http.ts";
-import { env } from "../_shared/env.ts";
+import { fail, HttpError, json } from "../_shared/http.ts";
 import { readFormOrJson } from "../_shared/body.ts";
-import { hashPassword, isValidUsername, parseBcryptCost, verifyPassword } from "../_shared/admin-accounts.ts";
-import { issueAdminToken, SESSION_TTL_SECONDS, sessionCookie } from "../_shared/admin-auth.ts";
-import { adminLoginBegin, adminLoginSucceeded } from "../_shared/staff-repository.ts";
-import { clientAddress } from "../_shared/rate-limit.ts";
-import { HttpError } from "../_shared/http.ts";
-
-const MAX_PASSWORD_LENGTH = 256;
-
-// A hash to compare against when the name is unknown, so an unknown name costs as much as a wrong password.
-let dummyHash: Promise<string> | undefined;
-function dummy(): Promise<string> {
-  dummyHash ??= hashPassword(crypto.randomUUID(), parseBcryptCost(env("LOVE_ADMIN_BCRYPT_COST")));
-  return dummyHash;
-}
+import { lockedOut, SESSION_TTL_SECONDS } from "../_shared/admin-auth.ts";
+import { passwordSignIn } from "../_shared/admin-sign-in.ts";
+import { isForeignBrowserRequest } from "../_shared/csrf.ts";
 
 function invalidCredentials(): Response {
   return fail(401, "Invalid credentials", { code: "INVALID_CREDENTIALS", message: "بيانات الدخول غير صحيحة" });
@@ -23,49 +11,36 @@ function invalidCredentials(): Response {
 
 /**
  * Contract row 17: POST /admin/login with a form-urlencoded (App.jsx) or JSON body {username, password}.
- * 200 {success, token, admin:{username, role, permissions}, message} + the HttpOnly cookie; 401 {success:false}
- * for anything else; 429 + Retry-After while the name is locked (5 attempts per 15 minutes).
+ * 200 {success, token, admin:{username, role, permissions}, expiresAt, message} + the HttpOnly session cookie
+ * (and the trusted-device cookie); 401 {success:false} for anything else; 429 + Retry-After while locked out.
+ * A browser page of another origin cannot sign a browser in (login CSRF).
  */
 export async function adminLogin({ request }: RequestContext): Promise<Response> {
+  if (isForeignBrowserRequest(request)) {
+    await request.body?.cancel().catch(() => {});
+    return fail(403, "Cross-origin request refused", { code: "CSRF_REJECTED", message: "طلب من مصدر غير موثوق" });
+  }
   let body: Record<string, unknown>;
   try {
     body = await readFormOrJson(request);
   } catch (error) {
     if (error instanceof HttpError && error.status === 413) throw error;
-    await verifyPassword("x", await dummy());
-    return invalidCredentials();
+    body = {};
   }
-  const username = typeof body.username === "string" ? body.username.trim() : null;
-  const password = typeof body.password === "string" ? body.password : null;
-  if (!isValidUsername(username) || password === null || password === "" || password.length > MAX_PASSWORD_LENGTH) {
-    await verifyPassword("x", await dummy());
-    return invalidCredentials();
-  }
-
-  const now = new Date().toISOString();
-  const begin = await adminLoginBegin(username, now);
-  if (begin.locked) {
-    const retryAfter = begin.retry_after ?? 900;
-    return fail(429, "Too many failed login attempts: try again later", {
-      code: "ADMIN_LOCKED",
-      message: "محاولات دخول فاشلة كثيرة، حاول لاحقاً",
-      retry_after: retryAfter,
-    }, { "Retry-After": String(retryAfter) });
-  }
-  const matches = begin.admin
-    ? await verifyPassword(password, begin.admin.password_hash)
-    : (await verifyPassword(password, await dummy()), false);
-  if (!matches || !begin.admin) return invalidCredentials();
-
-  const session = await adminLoginSucceeded(begin.admin.id, SESSION_TTL_SECONDS, clientAddress(request), now);
-  if (!session.success) return invalidCredentials();
-  const token = await issueAdminToken(session.admin, session.session_id, now);
+  const username = typeof body.username === "string" ? body.username : "";
+  const password = typeof body.password === "string" ? body.password : "";
+  const outcome = await passwordSignIn(request, username, password, "password");
+  if (outcome.kind === "locked") return lockedOut(outcome.retryAfter);
+  if (outcome.kind === "invalid") return invalidCredentials();
+  const { admin, token, expiresAt, cookies } = outcome;
+  const headers = new Headers();
+  for (const cookie of cookies) headers.append("Set-Cookie", cookie);
   return json({
     success: true,
     token,
-    admin: { username: session.admin.username, role: session.admin.role, permissions: session.admin.permissions },
-    expiresAt: session.expires_at,
+    admin: { username: admin.username, role: admin.role, permissions: admin.permissions },
+    expiresAt,
     expires_in: SESSION_TTL_SECONDS,
     message: "Login successful",
-  }, 200, { "Set-Cookie": sessionCookie(token) });
+  }, 200, headers);
 }

@@ -176,7 +176,7 @@ describe("AdminBootstrap provider", () => {
 
   it("keeps the admin when the resource is deleted: admins are data", async () => {
     const p = cheapProvider();
-    const { id, outs } = await p.create(desired("kept.admin", "kept-password-7"));
+    const { id, outs } = await p.create(desired("kept.admin", "kept-granite-lamp-7"));
     const before = await adminNamed("kept.admin");
     const since = api.requests.length;
     await p.delete(id, outs);
