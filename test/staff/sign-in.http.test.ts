@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { createSignInLink } from "../../functions/_shared/admin-accounts.ts";
-import { ADMIN_ENDPOINTS, hasStackTrace, seedAdmin, StaffApi } from "./_staff.ts";
+import { ADMIN_ENDPOINTS, BEHIND_REWRITE, hasStackTrace, seedAdmin, StaffApi } from "./_staff.ts";
 import { ADMIN_SCREEN, basic, CookieJar, PATIENT_SCREEN, rawRequest, runAdminCli, setCookies } from "./_sign-in.ts";
 
 let stack: TestStack;
@@ -15,7 +15,8 @@ const PASSWORD = "correct horse battery staple";
 const ORIGIN = "https://mmc-mms.com";
 
 beforeAll(async () => {
-  stack = await startStack({ env: { LOVE_ADMIN_BCRYPT_COST: "4", ALLOWED_ORIGINS: ORIGIN } });
+  // BEHIND_REWRITE: the suite plays browsers behind the frontend host, whose X-Forwarded-For is their address.
+  stack = await startStack({ env: { LOVE_ADMIN_BCRYPT_COST: "4", ALLOWED_ORIGINS: ORIGIN, ...BEHIND_REWRITE } });
   api = new StaffApi(stack.baseUrl);
   sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   await seedAdmin(sql, "alice", PASSWORD, "super_admin");
