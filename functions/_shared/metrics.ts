@@ -7,9 +7,23 @@ export const METRIC_LINE_PREFIX = '{"love_metric":';
 export type CacheOperation = "get" | "set" | "delete";
 export type CacheResult = "hit" | "miss" | "ok" | "skipped" | "error";
 
+export type HoldOutcome = "changed" | "timeout" | "aborted" | "shutdown" | "error";
+
 export type MetricEvent =
   | { type: "breaker_state"; dependency: string; state: "closed" | "open" | "half_open"; from?: string }
-  | { type: "cache"; operation: CacheOperation; result: CacheResult; count: number };
+  | { type: "cache"; operation: CacheOperation; result: CacheResult; count: number }
+  // Paced reads (pacing-metrics.ts): `held` is this isolate's gauge now; the counts are since its last line.
+  | {
+    type: "pacing";
+    isolate: string;
+    route: string;
+    held: number;
+    immediate: number;
+    holds: number;
+    ended: Partial<Record<HoldOutcome, number>>;
+  }
+  | { type: "rate_limited"; scope: "address" | "session"; method: string; count: number }
+  | { type: "recovery"; source: string; count: number };
 
 export function emitMetric(event: MetricEvent): void {
   console.log(`${METRIC_LINE_PREFIX}${JSON.stringify(event)}}`);

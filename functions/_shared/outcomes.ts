@@ -30,6 +30,9 @@ const OUTCOMES: Record<string, Outcome> = {
   INVALID_PERIOD: { status: 400, en: "Invalid report period", ar: "فترة التقرير غير صالحة" },
   INVALID_REQUEST_ID: { status: 400, en: "Invalid X-Request-Id / Idempotency-Key", ar: "معرّف الطلب غير صالح" },
   INVALID_LIMIT: { status: 400, en: "limit must be a whole number from 1 to 100", ar: "الحد غير صالح" },
+  // Abuse ceilings and the page's self-heal report (issue 11).
+  RATE_LIMITED: { status: 429, en: "Too many requests: slow down and retry later", ar: "طلبات كثيرة، حاول لاحقاً" },
+  INVALID_RECOVERY: { status: 400, en: "Invalid recovery report", ar: "تقرير الاستعادة غير صالح" },
 };
 
 const FALLBACK: Outcome = { status: 400, en: "Request failed", ar: "تعذر تنفيذ الطلب" };

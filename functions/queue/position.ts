@@ -1,11 +1,15 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { getFailure, getResponse } from "../_shared/outcomes.ts";
-import { queuePosition } from "../_shared/queue-repository.ts";
+import { pacedRead, pacingSettings } from "../_shared/pacing.ts";
+import { queuePositionPaced } from "../_shared/queue-repository.ts";
 import { missingFields, parseClinic, parseUserKey } from "../_shared/validation.ts";
 
-
-/** Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). */
+/**
+ * Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). Paced: the
+ * frontend asks again the moment it has an answer, so a repeat of an unchanged answer is held until it changes
+ * (see _shared/pacing.ts).
+ */
 export async function queuePositionHandler({ request, params }: RequestContext): Promise<Response> {
   const rawClinic = params.get("clinic") ?? params.get("clinicId") ?? undefined;
   const rawUser = params.get("user") ?? params.get("patientId") ?? undefined;
@@ -15,5 +19,7 @@ export async function queuePositionHandler({ request, params }: RequestContext):
   if (clinic === null) return getFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return getFailure("INVALID_USER");
-  return getResponse(await queuePosition(clinic, user, businessNow(request)));
+  const { repeatWithinMs } = pacingSettings();
+  return getResponse(await pacedRead(request, "/position", (mode, seen) =>
+    queuePositionPaced(clinic, user, businessNow(request), mode, seen, repeatWithinMs)));
 }

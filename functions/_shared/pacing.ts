@@ -1,0 +1,108 @@
+// Pacing repeated unchanged reads (issue 11). The unchanged frontend re-polls queue/position the moment an answer
+// arrives (its polling effect depends on the array every answer replaces), so an open page would ask as fast as
+// we answer. A read that repeats its clinic and user's last answer, and comes shortly after it, is held instead:
+// answered as soon as what it shows changes, or when the hold period ends. First reads, reads after a pause and
+// reads whose answer differs are answered at once. Pacing, never refusal.
+//
+// A held request holds no database connection and no transaction: the decision is one statement, then the request
+// waits on this isolate's ChangeWatcher (one versions read for all held requests, every LOVE_PACING_WATCH_MS) and
+// is read again only when its clinic changed. A client that goes away releases its hold at once (its AbortSignal);
+// a worker the platform retires answers its held requests before it goes (`beforeunload`).
+import { ChangeWatcher } from "./change-watcher.ts";
+import { env } from "./env.ts";
+import { whenShuttingDown } from "./isolate.ts";
+import type { SqlResult } from "./outcomes.ts";
+import { pacingMetrics } from "./pacing-metrics.ts";
+import { changeVersionsOf, type PacedResult, type PaceMode } from "./queue-repository.ts";
+
+export interface PacingSettings {
+  enabled: boolean;
+  /** How long a read is held at most. */
+  holdMs: number;
+  /** A read within this long of the last answer (and showing the same) counts as the loop's repeat. */
+  repeatWithinMs: number;
+  /** How often a waiting isolate reads the versions of the clinics it holds reads of. */
+  watchMs: number;
+}
+
+// The hold must end before the page's 20 s interval timer fires (a hold past it would start a second polling
+// chain in the page) and before its 60 s watchdog reloads it, and far before Supabase's 150 s request idle timeout.
+export const MAX_HOLD_MS = 18_000;
+
+function setting(name: string, fallback: number, min: number, max: number): number {
+  const raw = env(name);
+  const value = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+}
+
+export function pacingSettings(): PacingSettings {
+  return {
+    enabled: env("LOVE_PACING") !== "off",
+    holdMs: setting("LOVE_PACING_HOLD_MS", 15_000, 100, MAX_HOLD_MS),
+    repeatWithinMs: setting("LOVE_PACING_REPEAT_WITHIN_MS", 5_000, 0, 60_000),
+    watchMs: setting("LOVE_PACING_WATCH_MS", 250, 20, 5_000),
+  };
+}
+
+/** One paced read: `read(mode, seen)` runs the SQL function that answers and decides (see PacedResult). */
+export type PacedReader = (mode: PaceMode, seen: string | null) => Promise<PacedResult>;
+
+let shared: ChangeWatcher | undefined;
+let reportedWatchFailure = false;
+
+function watcher(settings: PacingSettings): ChangeWatcher {
+  if (!shared) {
+    const created = new ChangeWatcher(async (topics) => {
+      const versions = await changeVersionsOf(topics);
+      reportedWatchFailure = false;
+      return versions;
+    }, settings.watchMs, (error) => {
+      if (reportedWatchFailure) return;
+      reportedWatchFailure = true;
+      console.error("pacing: cannot read change versions (held reads end at their deadline):", (error as Error).message);
+    });
+    whenShuttingDown(() => created.releaseAll());
+    shared = created;
+  }
+  return shared;
+}
+
+/**
+ * The answer to a paced read of `route`: at once, or after holding the request until its answer changes or the
+ * hold period ends. A request whose client went away gets the answer it was held with (nobody reads it).
+ */
+export async function pacedRead(request: Request, route: string, read: PacedReader): Promise<SqlResult> {
+  const settings = pacingSettings();
+  const first = await read(settings.enabled ? "arrive" : "answer", null);
+  if (!first.hold) {
+    pacingMetrics.answeredAtOnce(route);
+    return first.result;
+  }
+  const until = Date.now() + settings.holdMs;
+  pacingMetrics.holdStarted(route);
+  let outcome: "changed" | "timeout" | "aborted" | "shutdown" | "error" = "error";
+  try {
+    let version = first.version;
+    for (;;) {
+      const waited = await watcher(settings).wait(first.topic, version, until, request.signal);
+      if (waited.kind === "aborted") {
+        outcome = "aborted";
+        return first.result;
+      }
+      if (waited.kind === "changed") {
+        const again = await read("recheck", first.fingerprint);
+        if (!again.hold) {
+          outcome = "changed";
+          return again.result;
+        }
+        version = again.version;
+        continue;
+      }
+      const last = await read("answer", null);
+      outcome = waited.kind;
+      return last.result;
+    }
+  } finally {
+    pacingMetrics.holdEnded(route, outcome);
+  }
+}
