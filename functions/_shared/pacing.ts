@@ -47,6 +47,37 @@ export function pacingSettings(): PacingSettings {
 /** One paced read: `read(mode, seen)` runs the SQL function that answers and decides (see PacedResult). */
 export type PacedReader = (mode: PaceMode, seen: string | null) => Promise<PacedResult>;
 
+/**
+ * Runs at most `limit` of the given tasks at once, the others waiting their turn in memory. A change of a clinic
+ * wakes all its held reads together: without this they would all queue for the isolate's few database
+ * connections at once and time out there (the breaker's call timeout), answering 503 instead of the news.
+ */
+export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (running >= limit) return;
+    const start = queue.shift();
+    if (start) {
+      running++;
+      start();
+    }
+  };
+  return (task) =>
+    new Promise((resolve, reject) => {
+      queue.push(() => {
+        task().then(resolve, reject).finally(() => {
+          running--;
+          next();
+        });
+      });
+      next();
+    });
+}
+
+// As many rereads at once as the isolate has database connections (db.ts: LOVE_DB_POOL_SIZE, default 4).
+const reread = concurrencyLimit(Math.max(1, Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4));
+
 let shared: ChangeWatcher | undefined;
 let reportedWatchFailure = false;
 
@@ -90,7 +121,7 @@ export async function pacedRead(request: Request, route: string, read: PacedRead
         return first.result;
       }
       if (waited.kind === "changed") {
-        const again = await read("recheck", first.fingerprint);
+        const again = await reread(() => read("recheck", first.fingerprint));
         if (!again.hold) {
           outcome = "changed";
           return again.result;
@@ -98,7 +129,7 @@ export async function pacedRead(request: Request, route: string, read: PacedRead
         version = again.version;
         continue;
       }
-      const last = await read("answer", null);
+      const last = await reread(() => read("answer", null));
       outcome = waited.kind;
       return last.result;
     }
