@@ -280,7 +280,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
 describe("POST /events/recovery", () => {
   it("accepts the page's report, counts it by source, and refuses bad or oversized reports without storing anything", async () => {
     const before = await metricSum(stack.baseUrl, "frontend_recoveries_total", { source: "queue-watcher" });
-    const [{ n: eventsBefore }] = await sql`select count(*)::int as n from love.events`;
+    const eventsBefore = (await sql`select count(*)::int as n from love.events`)[0]!.n;
     for (let i = 0; i < 3; i++) {
       const report = await api.post("/events/recovery", { source: "queue-watcher", retries: 4, timestamp: new Date().toISOString() });
       expect(report.status).toBe(200);
@@ -298,7 +298,7 @@ describe("POST /events/recovery", () => {
     const huge = await api.post("/events/recovery", { source: "queue-watcher", padding: "x".repeat(4_000) });
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ success: false });
-    const [{ n: eventsAfter }] = await sql`select count(*)::int as n from love.events`;
+    const eventsAfter = (await sql`select count(*)::int as n from love.events`)[0]!.n;
     expect(eventsAfter).toBe(eventsBefore);
   });
 });

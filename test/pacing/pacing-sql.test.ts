@@ -33,7 +33,7 @@ describe("change versions", () => {
     await sql`select love.queue_call('sur', null, null, now())`;
     expect(await version("sur")).toBe(3);
     // The day's first PIN read creates every clinic's PIN: a PIN change of each.
-    const [{ pin }] = await sql`select love.current_pin('sur', now()) as pin`;
+    const pin = (await sql`select love.current_pin('sur', now()) as pin`)[0]!.pin;
     expect(await version("sur")).toBe(4);
     await sql`select love.queue_done('sur', 'cv-1', ${pin}, now())`;
     expect(await version("sur")).toBe(5);
@@ -100,8 +100,8 @@ describe("queue_position_paced", () => {
     expect(await paced("lab", "nobody-here", "arrive")).toMatchObject({ success: false, code: "NOT_IN_QUEUE" });
     expect(await paced("nowhere", "x", "arrive")).toMatchObject({ success: false, code: "UNKNOWN_CLINIC" });
     await expect(paced("lab", "x", "sometimes")).rejects.toMatchObject({ code: "22023" });
-    const [{ n }] = await sql`select count(*)::int as n from love.position_answers where patient_key in ('nobody-here', 'x')`;
-    expect(n).toBe(0);
+    const [row] = await sql`select count(*)::int as n from love.position_answers where patient_key in ('nobody-here', 'x')`;
+    expect(row!.n).toBe(0);
   });
 });
 
@@ -121,8 +121,8 @@ describe("rate_limit_add", () => {
     }
     const rows = await sql`select sum(hits)::int as total from love.rate_limits where window_start = ${window}::timestamptz`;
     expect(rows[0]!.total).toBe(40 * 8 * 2);
-    const [{ r }] = await sql`select love.rate_limit_add(array['ip:203.0.113.0', 'ip:203.0.113.0', 'user:u'],
-      array[1, 2, 5], ${window}::timestamptz, 60) as r`;
+    const r = (await sql`select love.rate_limit_add(array['ip:203.0.113.0', 'ip:203.0.113.0', 'user:u'],
+      array[1, 2, 5], ${window}::timestamptz, 60) as r`)[0]!.r;
     expect(r["user:u"]).toBe(5);
     expect(r["ip:203.0.113.0"]).toBeGreaterThanOrEqual(3);
   });

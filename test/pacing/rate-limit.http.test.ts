@@ -83,7 +83,7 @@ describe("per session", () => {
     // The same session from changing addresses (a phone moving between networks): the session budget holds.
     for (let i = 0; i < SESSION_CEILING; i++) answers.push(await api.post("/queue/enter", { clinic: "eye", user, isAutoEntry: true }));
     expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(true);
-    const [{ pin }] = await sql`select love.current_pin('eye', now()) as pin`;
+    const pin = (await sql`select love.current_pin('eye', now()) as pin`)[0]!.pin;
     const over = await api.post("/queue/done", { clinic: "eye", user, pin });
     expect(over.status).toBe(200);
     expect(over.body).toMatchObject({ success: false, code: "RATE_LIMITED", scope: "session", limit: SESSION_CEILING });
