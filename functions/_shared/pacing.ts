@@ -25,8 +25,11 @@ export interface PacingSettings {
   watchMs: number;
 }
 
-// The hold must end before the page's 20 s interval timer fires (a hold past it would start a second polling
-// chain in the page) and before its 60 s watchdog reloads it, and far before Supabase's 150 s request idle timeout.
+// The page's next read goes out the moment an answer is rendered, and the same render starts its 20 s interval
+// timer: a hold must end (and its answer reach the page) before that timer fires, or the page starts a second
+// polling chain. 17 s leaves 3 s for the answer's way back; 18 s is the most we accept. Both are far below the
+// page's 60 s watchdog and Supabase's 150 s request idle timeout.
+export const DEFAULT_HOLD_MS = 17_000;
 export const MAX_HOLD_MS = 18_000;
 
 function setting(name: string, fallback: number, min: number, max: number): number {
@@ -38,7 +41,7 @@ function setting(name: string, fallback: number, min: number, max: number): numb
 export function pacingSettings(): PacingSettings {
   return {
     enabled: env("LOVE_PACING") !== "off",
-    holdMs: setting("LOVE_PACING_HOLD_MS", 15_000, 100, MAX_HOLD_MS),
+    holdMs: setting("LOVE_PACING_HOLD_MS", DEFAULT_HOLD_MS, 100, MAX_HOLD_MS),
     repeatWithinMs: setting("LOVE_PACING_REPEAT_WITHIN_MS", 5_000, 0, 60_000),
     watchMs: setting("LOVE_PACING_WATCH_MS", 250, 20, 5_000),
   };

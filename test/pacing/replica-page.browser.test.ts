@@ -160,8 +160,8 @@ describe("the deployed defaults", () => {
     for (const [index, clinic] of route.entries()) {
       if (index > 0) expect(await page.evaluate(() => (window as any).__replica.enterNext())).toBe(clinic);
       await waitEntered(page, clinic);
-      // The patient waits a while, as in a hall: the loop keeps polling meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      // The patient waits, as in a hall (at the first clinic past a whole hold period): the loop keeps polling.
+      await new Promise((resolve) => setTimeout(resolve, index === 0 ? 20_000 : 3_000));
       await call(clinic);
       await stationOf(page, clinic).and(page.locator('[data-queue-status="IN_SERVICE"]')).waitFor({ timeout: 5_000 });
       const exit = await page.evaluate((pin) => (window as any).__replica.exit(pin), await currentPin(clinic));

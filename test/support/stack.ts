@@ -40,7 +40,7 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     // Tests may freeze the business clock; a deployed function never honours the override.
     // Suites send far more requests from one address than any client would: the rate limits are off unless a
     // suite tests them (LOVE_RATE_LIMIT_PER_MINUTE in `env`). Pacing (holding a repeated unchanged
-    // queue/position read for up to 15 s) is off unless a suite tests it (LOVE_PACING: "on"), so suites that read
+    // queue/position read for up to 17 s) is off unless a suite tests it (LOVE_PACING: "on"), so suites that read
     // a position twice in a row keep their timing.
     functionEnv: { LOVE_ALLOW_CLOCK_OVERRIDE: "1", LOVE_RATE_LIMIT_PER_MINUTE: "0", LOVE_PACING: "off", ...options.env },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
