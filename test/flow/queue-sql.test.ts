@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { qatar, startDatabase, type TestDatabase } from "./_db.ts";
 import { STAFF_FUNCTIONS } from "../staff/_functions.ts";
+import { PACING_FUNCTIONS } from "../pacing/_functions.ts";
 
 type Json = Record<string, any>;
 
@@ -428,10 +429,11 @@ describe("Q5: every PL/pgSQL function of the flow actually executes", () => {
     await sql.end({ timeout: 5 });
     const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
-      // The staff side's functions (issue 4) are exercised by test/staff/staff-sql.test.ts.
+      // The staff side's functions (issue 4) are exercised by test/staff/staff-sql.test.ts, pacing's (issue 11) by
+      // test/pacing/pacing-sql.test.ts.
       const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
                                     where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        .filter((f) => !STAFF_FUNCTIONS.includes(f.proname as string));
+        .filter((f) => !STAFF_FUNCTIONS.includes(f.proname as string) && !PACING_FUNCTIONS.includes(f.proname as string));
       const unused = async () => {
         const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
         const names = new Set(called.map((r) => r.funcname as string));
