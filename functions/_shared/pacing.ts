@@ -16,6 +16,7 @@ import { pacingMetrics } from "./pacing-metrics.ts";
 import { changeVersionsOf, type PacedResult, type PaceMode } from "./queue-repository.ts";
 
 export interface PacingSettings {
+  /** Off (LOVE_PACING=off): reads are answered at once and nothing is recorded. */
   enabled: boolean;
   /** How long a read is held at most. */
   holdMs: number;
@@ -108,7 +109,7 @@ function watcher(settings: PacingSettings): ChangeWatcher {
  */
 export async function pacedRead(request: Request, route: string, read: PacedReader): Promise<SqlResult> {
   const settings = pacingSettings();
-  const first = await read(settings.enabled ? "arrive" : "answer", null);
+  const first = await read("arrive", null);
   if (!first.hold) {
     pacingMetrics.answeredAtOnce(route);
     return first.result;

@@ -1,6 +1,7 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { postResponse } from "../_shared/outcomes.ts";
+import { pacingSettings } from "../_shared/pacing.ts";
 import { enterQueue, forgetPositionAnswer } from "../_shared/queue-repository.ts";
 import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { readJsonObject } from "../_shared/validation.ts";
@@ -20,7 +21,7 @@ export async function queueEnter({ request }: RequestContext): Promise<Response>
   const result = await afterQueueWrite(await enterQueue(clinic, user, businessNow(request)), clinic);
   // The page enters, then reads its position, on every load and reload: that read is a first one, not the
   // polling loop's repeat, so it must not be held (pacing.ts).
-  if (result.success) await forgetPositionAnswer(clinic, user).catch(reportForgetFailure);
+  if (result.success && pacingSettings().enabled) await forgetPositionAnswer(clinic, user).catch(reportForgetFailure);
   return postResponse(result);
 }
 

@@ -2,7 +2,7 @@ import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { getFailure, getResponse } from "../_shared/outcomes.ts";
 import { pacedRead, pacingSettings } from "../_shared/pacing.ts";
-import { queuePositionPaced } from "../_shared/queue-repository.ts";
+import { queuePosition, queuePositionPaced } from "../_shared/queue-repository.ts";
 import { missingFields, parseClinic, parseUserKey } from "../_shared/validation.ts";
 
 /**
@@ -19,7 +19,8 @@ export async function queuePositionHandler({ request, params }: RequestContext):
   if (clinic === null) return getFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return getFailure("INVALID_USER");
-  const { repeatWithinMs } = pacingSettings();
+  const { enabled, repeatWithinMs } = pacingSettings();
+  if (!enabled) return getResponse(await queuePosition(clinic, user, businessNow(request)));
   return getResponse(await pacedRead(request, "/position", (mode, seen) =>
     queuePositionPaced(clinic, user, businessNow(request), mode, seen, repeatWithinMs)));
 }
