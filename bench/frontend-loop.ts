@@ -25,6 +25,9 @@ const SHARED_ADDRESS = "203.0.113.250";
 
 interface Figures {
   pacing: boolean;
+  /** Staff calls with no page open yet, on the same stack: what the machine gives a call by itself. */
+  idleCallP50: number;
+  idleCallP99: number;
   seconds: number;
   perPage: number;
   requestsPerSecond: number;
@@ -62,6 +65,23 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
     const queueUrl = TARGET === "functions"
       ? `http://127.0.0.1:${stack.stack.workers.get("queue")!.port}/queue`
       : `${stack.baseUrl}/api/v1/queue`;
+
+    const call = async (clinic: string) => {
+      const t0 = performance.now();
+      const response = await fetch(`${queueUrl}/call`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, "X-Forwarded-For": "192.0.2.1" },
+        body: JSON.stringify({ clinic }),
+      });
+      const body = await response.json() as { success?: boolean; user?: string };
+      return { ms: performance.now() - t0, status: response.status, body };
+    };
+    // The baseline for staff calls: the same stack with no page open (clinics empty: "no patients waiting").
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      idle.push((await call(CLINICS[i % CLINICS.length]!)).ms);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
 
     const calledAt = new Map<string, number>();
     const screen: number[] = [];
@@ -101,16 +121,10 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
     for (let second = 0; performance.now() - started < seconds * 1000; second++) {
       const clinic = CLINICS[second % CLINICS.length]!;
       const sent = Date.now();
-      const t0 = performance.now();
       try {
-        const response = await fetch(`${queueUrl}/call`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, "X-Forwarded-For": "192.0.2.1" },
-          body: JSON.stringify({ clinic }),
-        });
-        const body = await response.json() as { success?: boolean; user?: string };
-        callMs.push(performance.now() - t0);
-        if (response.status < 200 || response.status >= 300) non2xx.set(response.status, (non2xx.get(response.status) ?? 0) + 1);
+        const { ms, status, body } = await call(clinic);
+        callMs.push(ms);
+        if (status < 200 || status >= 300) non2xx.set(status, (non2xx.get(status) ?? 0) + 1);
         if (body.success && body.user && byUser.has(body.user)) calledAt.set(body.user, sent);
       } catch {
         non2xx.set(0, (non2xx.get(0) ?? 0) + 1);
@@ -126,6 +140,8 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
     const xactAfter = (await sql`select xact_commit + xact_rollback as xact from pg_stat_database where datname = current_database()`)[0]!.xact;
     return {
       pacing,
+      idleCallP50: percentile(idle, 50),
+      idleCallP99: percentile(idle, 99),
       seconds: elapsed,
       perPage: requests / PAGES / elapsed,
       requestsPerSecond: requests / elapsed,
@@ -150,7 +166,7 @@ function print(f: Figures): void {
   const errors = [...f.non2xx].map(([status, count]) => `${count}× ${status === 0 ? "no answer" : status}`).join(", ");
   console.log(`  pacing ${f.pacing ? "on " : "off"} (${f.seconds.toFixed(0)} s):` +
     `  ${f.perPage.toFixed(3).padStart(7)} req/s per open page (${f.requestsPerSecond.toFixed(0)} req/s in all)` +
-    `   staff call p50 ${ms(f.callP50)} p99 ${ms(f.callP99)} (${f.calls} calls)` +
+    `   staff call p50 ${ms(f.callP50)} p99 ${ms(f.callP99)} (${f.calls} calls; no page open: ${ms(f.idleCallP50)} / ${ms(f.idleCallP99)})` +
     `   call-to-screen p50 ${ms(f.screenP50)} p99 ${ms(f.screenP99)}${f.screenMissed ? ` (${f.screenMissed} not shown)` : ""}` +
     `   db ${f.transactionsPerSecond.toFixed(0)} tx/s   non-2xx ${errors || "0"}`);
 }
