@@ -8,6 +8,7 @@
 // waits on this isolate's ChangeWatcher (one versions read for all held requests, every LOVE_PACING_WATCH_MS) and
 // is read again only when its clinic changed. A client that goes away releases its hold at once (its AbortSignal);
 // a worker the platform retires answers its held requests before it goes (`beforeunload`).
+import { bulkhead } from "cockatiel";
 import { ChangeWatcher } from "./change-watcher.ts";
 import { env } from "./env.ts";
 import { whenShuttingDown } from "./isolate.ts";
@@ -51,37 +52,12 @@ export function pacingSettings(): PacingSettings {
 /** One paced read: `read(mode, seen)` runs the SQL function that answers and decides (see PacedResult). */
 export type PacedReader = (mode: PaceMode, seen: string | null) => Promise<PacedResult>;
 
-/**
- * Runs at most `limit` of the given tasks at once, the others waiting their turn in memory. A change of a clinic
- * wakes all its held reads together: without this they would all queue for the isolate's few database
- * connections at once and time out there (the breaker's call timeout), answering 503 instead of the news.
- */
-export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  const next = () => {
-    if (running >= limit) return;
-    const start = queue.shift();
-    if (start) {
-      running++;
-      start();
-    }
-  };
-  return (task) =>
-    new Promise((resolve, reject) => {
-      queue.push(() => {
-        task().then(resolve, reject).finally(() => {
-          running--;
-          next();
-        });
-      });
-      next();
-    });
-}
-
-// Rereads use all but one of the isolate's database connections (db.ts: LOVE_DB_POOL_SIZE, default 4): the last
-// one stays free for everything else, a staff call above all, while a clinic's held reads are woken.
-const reread = concurrencyLimit(Math.max(1, (Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4) - 1));
+// A change of a clinic wakes all its held reads together: unbounded, they would all queue for the isolate's few
+// database connections at once and time out there (the breaker's call timeout), answering 503 instead of the news.
+// So rereads go through a bulkhead of all but one of the connections (db.ts: LOVE_DB_POOL_SIZE, default 4): the
+// last one stays free for everything else, a staff call above all. The queue is bounded by the holds themselves.
+const rereads = bulkhead(Math.max(1, (Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4) - 1), Number.MAX_SAFE_INTEGER);
+const reread = <T>(task: () => Promise<T>): Promise<T> => rereads.execute(task);
 
 let shared: ChangeWatcher | undefined;
 let reportedWatchFailure = false;
