@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import("./startup.ts"),
   "patient-flow": () => import("./patient-flow.ts"),
   cache: () => import("./cache.ts"),
+  "frontend-loop": () => import("./frontend-loop.ts"),
 };
 
 const names = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -4,11 +4,23 @@
 // recordFunctionEvent(), so the series, labels and route bounding are the same everywhere and one set of rules
 // and panels fits both.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { METRIC_LINE_PREFIX, type CacheResult } from "../functions/_shared/metrics.ts";
+import { METRIC_LINE_PREFIX, type CacheResult, type HoldOutcome } from "../functions/_shared/metrics.ts";
 import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS, PIN_ATTEMPT_RESULTS } from "./contract.ts";
 
 /** The cache results functions/_shared/metrics.ts reports (the contract's four plus `skipped`). */
 export const CACHE_EVENT_RESULTS = ["hit", "miss", "bypass", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
+/** How a held (paced) request ended (functions/_shared/pacing.ts). */
+export const HOLD_OUTCOMES = ["changed", "timeout", "aborted", "shutdown", "error"] as const satisfies readonly HoldOutcome[];
+const RATE_LIMIT_SCOPES = ["address", "session"] as const;
+const RATE_LIMITED_METHODS = ["GET", "POST"] as const;
+// A live isolate reports its held requests at least every 10 s; one silent for longer is gone (retired, crashed).
+export const ISOLATE_STALE_MS = 30_000;
+// Recovery sources come from the page's body: bounded like routes.
+const MAX_SOURCES_PER_FUNCTION = 20;
+const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const ISOLATE = /^[A-Za-z0-9-]{1,64}$/;
+const count = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 1e9 ? value : undefined;
 
 // Paths come from clients: cap the distinct route labels per function so junk URLs cannot explode the series.
 const MAX_ROUTES_PER_FUNCTION = 50;
@@ -79,8 +91,61 @@ export class ContractMetrics {
     labelNames: ["function", "clinic", "result"] as const,
     registers: [this.registry],
   });
-  private readonly routesSeen = new Map<string, Set<string>>();
   private readonly clinicsSeen = new Set<string>();
+  private readonly pacedRequests = new Counter({
+    name: "paced_requests_total",
+    help: "Paced reads (queue/position) by function, route and decision: answered at once (immediate) or held",
+    labelNames: ["function", "route", "decision"] as const,
+    registers: [this.registry],
+  });
+  private readonly holdsEnded = new Counter({
+    name: "paced_holds_ended_total",
+    help: "Held reads that ended, by function, route and outcome (changed|timeout|aborted|shutdown|error)",
+    labelNames: ["function", "route", "outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimited = new Counter({
+    name: "rate_limited_total",
+    help: "Requests over an abuse ceiling, by function, scope (address|session) and method (GET: 429; POST: 200 success:false)",
+    labelNames: ["function", "scope", "method"] as const,
+    registers: [this.registry],
+  });
+  private readonly recoveries = new Counter({
+    name: "frontend_recoveries_total",
+    help: "The frontend's self-heal reports (POST /events/recovery), by function and source",
+    labelNames: ["function", "source"] as const,
+    registers: [this.registry],
+  });
+  /** The last `held` each isolate reported, per function and route. */
+  private readonly heldByIsolate = new Map<string, { fn: string; route: string; held: number; at: number }>();
+  private readonly routesSeen = new Map<string, Set<string>>();
+  private readonly sourcesSeen = new Map<string, Set<string>>();
+
+  constructor(private readonly clock: () => number = Date.now) {
+    const held = this.heldByIsolate;
+    const now = () => this.clock();
+    new Gauge({
+      name: "paced_requests_held",
+      help: "Requests held open now (paced reads waiting for a change), summed over the live isolates of a function",
+      labelNames: ["function", "route"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const sums = new Map<string, { fn: string; route: string; held: number }>();
+        for (const [key, report] of held) {
+          if (now() - report.at > ISOLATE_STALE_MS) {
+            held.delete(key);
+            continue;
+          }
+          const id = `${report.fn} ${report.route}`;
+          const sum = sums.get(id) ?? { fn: report.fn, route: report.route, held: 0 };
+          sum.held += report.held;
+          sums.set(id, sum);
+        }
+        for (const sum of sums.values()) this.set({ function: sum.fn, route: sum.route }, sum.held);
+      },
+    });
+  }
 
   /**
    * Applies a metric event a function reported in its log; returns false (and changes nothing) for shapes that
@@ -91,6 +156,9 @@ export class ContractMetrics {
    *   Functions sum their cache operations and report them about once a second, so `count` is the number of
    *   operations the line stands for.
    * - `pin_attempt`: adds `count` to pin_attempts_total{clinic,result} (summed the same way).
+   * - `pacing`: paced reads (paced_requests_held, paced_requests_total, paced_holds_ended_total), see recordPacing.
+   * - `rate_limited`: adds `count` to rate_limited_total{scope,method}.
+   * - `recovery`: adds `count` to frontend_recoveries_total{source} (sources bounded per function).
    */
   recordFunctionEvent(fn: string, event: unknown): boolean {
     if (typeof event !== "object" || event === null) return false;
@@ -105,6 +173,19 @@ export class ContractMetrics {
       if (isOneOf(BREAKER_STATES, e.from)) {
         this.breakerTransitions.inc({ function: fn, dependency: e.dependency, from: e.from, to: current });
       }
+      return true;
+    }
+    if (e.type === "pacing") return this.recordPacing(fn, e);
+    if (e.type === "rate_limited") {
+      const n = count(e.count);
+      if (!isOneOf(RATE_LIMIT_SCOPES, e.scope) || !isOneOf(RATE_LIMITED_METHODS, e.method) || !n) return false;
+      this.rateLimited.inc({ function: fn, scope: e.scope, method: e.method }, n);
+      return true;
+    }
+    if (e.type === "recovery") {
+      const n = count(e.count);
+      if (typeof e.source !== "string" || !n) return false;
+      this.recoveries.inc({ function: fn, source: this.boundedSource(fn, e.source) }, n);
       return true;
     }
     if (e.type === "cache") {
@@ -124,6 +205,40 @@ export class ContractMetrics {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A `pacing` line: the isolate's held requests now (the gauge sums the latest line of every live isolate) and
+   * the reads answered at once, held, and holds ended since its previous line.
+   */
+  private recordPacing(fn: string, e: Record<string, unknown>): boolean {
+    const held = count(e.held);
+    const immediate = count(e.immediate);
+    const holds = count(e.holds);
+    if (typeof e.isolate !== "string" || !ISOLATE.test(e.isolate) || typeof e.route !== "string") return false;
+    if (held === undefined || immediate === undefined || holds === undefined) return false;
+    const ended = typeof e.ended === "object" && e.ended !== null ? e.ended as Record<string, unknown> : {};
+    for (const value of Object.values(ended)) if (count(value) === undefined) return false;
+    const route = this.boundedRoute(fn, e.route);
+    this.heldByIsolate.set(`${fn} ${route} ${e.isolate}`, { fn, route, held, at: this.clock() });
+    if (immediate > 0) this.pacedRequests.inc({ function: fn, route, decision: "immediate" }, immediate);
+    if (holds > 0) this.pacedRequests.inc({ function: fn, route, decision: "held" }, holds);
+    for (const outcome of HOLD_OUTCOMES) {
+      const n = count(ended[outcome]);
+      if (n) this.holdsEnded.inc({ function: fn, route, outcome }, n);
+    }
+    return true;
+  }
+
+  private boundedSource(fn: string, raw: string): string {
+    const source = raw.toLowerCase();
+    if (!SOURCE.test(source)) return "other";
+    const seen = this.sourcesSeen.get(fn) ?? new Set<string>();
+    this.sourcesSeen.set(fn, seen);
+    if (seen.has(source)) return source;
+    if (seen.size >= MAX_SOURCES_PER_FUNCTION) return "other";
+    seen.add(source);
+    return source;
   }
 
   /**

@@ -48,6 +48,31 @@ export const METRICS = {
   mmc_queue_serving: { type: "gauge", help: "Patients being served, by clinic", labels: ["clinic"] },
   mmc_queue_done: { type: "gauge", help: "Patients done, by clinic", labels: ["clinic"] },
   mmc_pins_active: { type: "gauge", help: "Active clinic PINs", labels: [] },
+  paced_requests_held: {
+    type: "gauge",
+    help: "Requests held open now (paced reads waiting for a change), over the live isolates of a function",
+    labels: ["function", "route"],
+  },
+  paced_requests_total: {
+    type: "counter",
+    help: "Paced reads by decision (immediate|held)",
+    labels: ["function", "route", "decision"],
+  },
+  paced_holds_ended_total: {
+    type: "counter",
+    help: "Held reads that ended, by outcome (changed|timeout|aborted|shutdown|error)",
+    labels: ["function", "route", "outcome"],
+  },
+  rate_limited_total: {
+    type: "counter",
+    help: "Requests over an abuse ceiling by scope (address|session) and method",
+    labels: ["function", "scope", "method"],
+  },
+  frontend_recoveries_total: {
+    type: "counter",
+    help: "The frontend's self-heal reports (POST /events/recovery) by source",
+    labels: ["function", "source"],
+  },
   cache_operations_total: {
     type: "counter",
     help: "Cache operations (get|set|delete) by result (hit|miss|ok|error)",

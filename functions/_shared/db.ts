@@ -44,8 +44,8 @@ export function withDb<T>(fn: (sql: postgres.Sql, signal: AbortSignal) => Promis
 
 /**
  * One query through the breaker, cancelled on the server if the breaker's call timeout aborts it. Every query of
- * this API is one statement, its own transaction, rolled back whole when Postgres aborts it for a deadlock or a
- * serialization conflict: such a query is simply run again (twice at most).
+ * this API is one statement, its own transaction, rolled back whole when Postgres aborts it for a deadlock, a
+ * serialization conflict or a stray cancel: such a query is simply run again (twice at most).
  */
 export async function dbQuery<T extends readonly postgres.MaybeRow[]>(
   build: (sql: postgres.Sql) => postgres.PendingQuery<T>,
@@ -63,10 +63,15 @@ export async function dbQuery<T extends readonly postgres.MaybeRow[]>(
   }
 }
 
-/** 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back and may be retried. */
+/**
+ * 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back and may be retried.
+ * 57014 query_canceled reaching a call that did not time out itself: postgres.js cancels by backend, so the cancel
+ * of an earlier, timed-out statement can land after its connection moved on to this one (seen as 500s under
+ * load). The statement was rolled back whole; a call that did time out is a CallTimeoutError, never retried here.
+ */
 export function isTransientConflict(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return code === "40P01" || code === "40001";
+  return code === "40P01" || code === "40001" || code === "57014";
 }
 
 export function databaseBreakerState(): string {

@@ -10,10 +10,24 @@ export type CacheResult = "hit" | "miss" | "bypass" | "ok" | "skipped" | "error"
 /** What became of a try to finish a clinic with a PIN (queue/done, clinic/exit): issue 15, C1. */
 export type PinAttemptResult = "correct" | "wrong" | "locked" | "not_your_turn";
 
+export type HoldOutcome = "changed" | "timeout" | "aborted" | "shutdown" | "error";
+
 export type MetricEvent =
   | { type: "breaker_state"; dependency: string; state: "closed" | "open" | "half_open"; from?: string }
   | { type: "cache"; operation: CacheOperation; result: CacheResult; count: number }
-  | { type: "pin_attempt"; clinic: string; result: PinAttemptResult; count: number };
+  | { type: "pin_attempt"; clinic: string; result: PinAttemptResult; count: number }
+  // Paced reads (pacing-metrics.ts): `held` is this isolate's gauge now; the counts are since its last line.
+  | {
+    type: "pacing";
+    isolate: string;
+    route: string;
+    held: number;
+    immediate: number;
+    holds: number;
+    ended: Partial<Record<HoldOutcome, number>>;
+  }
+  | { type: "rate_limited"; scope: "address" | "session"; method: string; count: number }
+  | { type: "recovery"; source: string; count: number };
 
 export function emitMetric(event: MetricEvent): void {
   console.log(`${METRIC_LINE_PREFIX}${JSON.stringify(event)}}`);

@@ -37,6 +37,9 @@ const OUTCOMES: Record<string, Outcome> = {
   INVALID_REASON: { status: 400, en: "reason must be text of at most 64 characters", ar: "السبب غير صالح" },
   INVALID_MIN_AGE: { status: 400, en: "min_age_seconds must be a whole number from 0 to 86400", ar: "المدة غير صالحة" },
   NOT_CANCELLABLE: { status: 409, en: "A finished ticket cannot be cancelled", ar: "لا يمكن إلغاء رقم منتهٍ" },
+  // Abuse ceilings and the page's self-heal report (issue 11).
+  RATE_LIMITED: { status: 429, en: "Too many requests: slow down and retry later", ar: "طلبات كثيرة، حاول لاحقاً" },
+  INVALID_RECOVERY: { status: 400, en: "Invalid recovery report", ar: "تقرير الاستعادة غير صالح" },
 };
 
 const FALLBACK: Outcome = { status: 400, en: "Request failed", ar: "تعذر تنفيذ الطلب" };

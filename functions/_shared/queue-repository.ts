@@ -100,3 +100,51 @@ export async function lastNotificationId(): Promise<number> {
   const [row] = await dbQuery((sql) => sql`select love.last_notification_id() as r`);
   return Number(row!.r);
 }
+
+// Pacing (supabase/migrations/*_pacing.sql) ------------------------------------------------------------------
+
+export type PaceMode = "arrive" | "recheck" | "answer";
+
+/** A paced read's outcome: the answer, whether to hold it, and what a hold waits on. */
+export interface PacedResult {
+  result: SqlResult;
+  hold: boolean;
+  /** What a change of this answer is announced under: its clinic. */
+  topic: string;
+  version: number;
+  fingerprint: string;
+}
+
+/** queue/position with the pacing decision (love.queue_position_paced); failures are never held. */
+export async function queuePositionPaced(
+  clinic: string,
+  user: string,
+  now: string,
+  mode: PaceMode,
+  seen: string | null,
+  holdWithinMs: number,
+): Promise<PacedResult> {
+  const [row] = await dbQuery((sql) =>
+    sql`select love.queue_position_paced(${clinic}::text, ${user}::text, ${now}::timestamptz, ${mode}::text,
+      ${seen}::text, ${holdWithinMs}::int) as r`
+  );
+  const { pacing, ...result } = row!.r as SqlResult & { pacing?: { hold: boolean; version: number; fingerprint: string } };
+  return {
+    result,
+    hold: pacing?.hold === true,
+    topic: typeof result.clinic === "string" ? result.clinic : clinic,
+    version: Number(pacing?.version ?? 0),
+    fingerprint: pacing?.fingerprint ?? "",
+  };
+}
+
+/** After an enter: the next position read of this clinic and user is a first one, answered at once. */
+export async function forgetPositionAnswer(clinic: string, user: string): Promise<void> {
+  await dbQuery((sql) => sql`select love.forget_position_answer(${clinic}::text, ${user}::text)`);
+}
+
+/** The change versions of some clinics (love.change_versions_of). */
+export async function changeVersionsOf(clinics: string[]): Promise<Record<string, number>> {
+  const [row] = await dbQuery((sql) => sql`select love.change_versions_of(${clinics}::text[]) as r`);
+  return (row?.r ?? {}) as Record<string, number>;
+}

@@ -51,7 +51,7 @@ export function createRouter(slug: string, routes: Routes): (request: Request) =
   };
 }
 
-/** The checks every matched route gets before its handler: the body limit and the per-client rate limit. */
+/** The checks every matched route gets before its handler: the body limit and the abuse ceilings. */
 async function guarded(slug: string, handler: Handler, context: RequestContext): Promise<Response> {
   const declared = Number(context.request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
@@ -59,7 +59,7 @@ async function guarded(slug: string, handler: Handler, context: RequestContext):
     return fail(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
   }
   if (!isExemptFromRateLimit(handler)) {
-    const limited = await enforceRateLimit(context.request, slug);
+    const limited = await enforceRateLimit(context.request, slug, context.params);
     if (limited) return limited;
   }
   return run(handler, context);

@@ -1,13 +1,15 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { postResponse } from "../_shared/outcomes.ts";
-import { enterQueue } from "../_shared/queue-repository.ts";
 import { entryBudget } from "../_shared/entry-budget.ts";
+import { pacingSettings } from "../_shared/pacing.ts";
+import { enterQueue, forgetPositionAnswer } from "../_shared/queue-repository.ts";
 import { clientAddress } from "../_shared/rate-limit.ts";
 import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { readJsonObject } from "../_shared/validation.ts";
 import { queueTarget } from "./target.ts";
 
+let reportedForgetFailure = false;
 
 /**
  * Contract row 2: {clinic, user, isAutoEntry} → the ticket. Idempotent: the frontend calls it twice per clinic
@@ -21,5 +23,15 @@ export async function queueEnter({ request }: RequestContext): Promise<Response>
   if (target instanceof Response) return target;
   const { clinic, user } = target;
   const ticket = await enterQueue(clinic, user, clientAddress(request), entryBudget(), businessNow(request));
-  return postResponse(await afterQueueWrite(ticket, clinic));
+  const result = await afterQueueWrite(ticket, clinic);
+  // The page enters, then reads its position, on every load and reload: that read is a first one, not the
+  // polling loop's repeat, so it must not be held (pacing.ts).
+  if (result.success && pacingSettings().enabled) await forgetPositionAnswer(clinic, user).catch(reportForgetFailure);
+  return postResponse(result);
+}
+
+function reportForgetFailure(error: Error): void {
+  if (reportedForgetFailure) return;
+  reportedForgetFailure = true;
+  console.error("queue/enter: could not reset the pacing record (the next read may be held):", error.message);
 }

@@ -1,14 +1,16 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { businessNow } from "../_shared/clock.ts";
 import { getFailure, getResponse } from "../_shared/outcomes.ts";
-import { queuePosition } from "../_shared/queue-repository.ts";
 import { noteEntrySeen } from "../_shared/entry-sightings.ts";
+import { pacedRead, pacingSettings } from "../_shared/pacing.ts";
+import { queuePosition, queuePositionPaced } from "../_shared/queue-repository.ts";
 import { missingFields, parseClinic, parseUserKey } from "../_shared/validation.ts";
 
-
 /**
- * Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). The first
- * answer for a ticket also marks it seen (its holder's page is there: issue 15, H3).
+ * Contract row 3: display_number is the position code (−1 done, 0 your turn / in service, N ahead). Paced: the
+ * frontend asks again the moment it has an answer, so a repeat of an unchanged answer is held until it changes
+ * (see _shared/pacing.ts). The first answer for a ticket also marks it seen (its holder's page is there: issue 15,
+ * H3).
  */
 export async function queuePositionHandler({ request, params }: RequestContext): Promise<Response> {
   const rawClinic = params.get("clinic") ?? params.get("clinicId") ?? undefined;
@@ -19,8 +21,11 @@ export async function queuePositionHandler({ request, params }: RequestContext):
   if (clinic === null) return getFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return getFailure("INVALID_USER");
-  const now = businessNow(request);
-  const position = await queuePosition(clinic, user, now);
-  await noteEntrySeen(position, now);
+  const { enabled, repeatWithinMs } = pacingSettings();
+  const position = enabled
+    ? await pacedRead(request, "/position", (mode, seen) =>
+      queuePositionPaced(clinic, user, businessNow(request), mode, seen, repeatWithinMs))
+    : await queuePosition(clinic, user, businessNow(request));
+  await noteEntrySeen(position, businessNow(request));
   return getResponse(position);
 }

@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { qatar, startDatabase, type TestDatabase } from "./_db.ts";
 import { STAFF_FUNCTIONS } from "../staff/_functions.ts";
 import { SECURITY_FUNCTIONS } from "../security/_functions.ts";
+import { PACING_FUNCTIONS } from "../pacing/_functions.ts";
 
 type Json = Record<string, any>;
 
@@ -442,10 +443,11 @@ describe("Q5: every PL/pgSQL function of the flow actually executes", () => {
     const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
       // The staff side's functions (issue 4) are exercised by test/staff/staff-sql.test.ts, those the security
-      // migrations (issue 15) define by test/security/security-sql.test.ts.
+      // migrations (issue 15) define by test/security/security-sql.test.ts, pacing's (issue 11) by
+      // test/pacing/pacing-sql.test.ts.
       const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
                                     where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        .filter((f) => !STAFF_FUNCTIONS.includes(f.proname as string) && !SECURITY_FUNCTIONS.includes(f.proname as string));
+        .filter((f) => ![...STAFF_FUNCTIONS, ...SECURITY_FUNCTIONS, ...PACING_FUNCTIONS].includes(f.proname as string));
       const unused = async () => {
         const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
         const names = new Set(called.map((r) => r.funcname as string));

@@ -1,5 +1,5 @@
-// dbQuery runs a statement again when Postgres rolled it back for a deadlock or a serialization conflict, and
-// never for anything else.
+// dbQuery runs a statement again when Postgres rolled it back for a deadlock, a serialization conflict or a stray
+// cancel, and never for anything else.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 
 let dbQuery: typeof import("../../functions/_shared/db.ts").dbQuery;
@@ -26,6 +26,14 @@ describe("dbQuery", () => {
     const query = failingThen(["40P01", "40001"], [{ r: 1 }]);
     await expect(dbQuery(query.build)).resolves.toEqual([{ r: 1 }]);
     expect(query.calls()).toBe(3);
+  });
+
+  it("retries a statement cancelled by a cancel meant for an earlier, timed-out statement of its connection", async () => {
+    // postgres.js cancels by backend: a breaker timeout's cancel can land after that connection moved on to the
+    // next statement, which then fails with 57014 though its own call never timed out (seen as 500s under load).
+    const query = failingThen(["57014"], [{ r: 2 }]);
+    await expect(dbQuery(query.build)).resolves.toEqual([{ r: 2 }]);
+    expect(query.calls()).toBe(2);
   });
 
   it("gives up after three attempts", async () => {

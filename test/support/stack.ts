@@ -40,14 +40,17 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     headersTimeoutMs: options.headersTimeoutMs,
     monitoring: options.monitoring,
     // Tests may freeze the business clock; a deployed function never honours the override.
-    // Suites send far more than 60 requests a minute from one address: the rate limit is off unless a suite
-    // tests it (LOVE_RATE_LIMIT_PER_MINUTE in `env`). Likewise the entry budgets (tickets nobody looked at,
-    // per address and per clinic): suites take many tickets without polling them; test/security sets them.
+    // Suites send far more requests from one address than any client would: the rate limits are off unless a
+    // suite tests them (LOVE_RATE_LIMIT_PER_MINUTE in `env`). Likewise the entry budgets (tickets nobody looked at,
+    // per address and per clinic): suites take many tickets without polling them; test/security sets them. Pacing
+    // (holding a repeated unchanged queue/position read for up to 17 s) is off unless a suite tests it
+    // (LOVE_PACING: "on"), so suites that read a position twice in a row keep their timing.
     functionEnv: {
       LOVE_ALLOW_CLOCK_OVERRIDE: "1",
       LOVE_RATE_LIMIT_PER_MINUTE: "0",
       LOVE_UNSEEN_ENTRIES_PER_ADDRESS: "0",
       LOVE_UNSEEN_ENTRIES_PER_CLINIC: "0",
+      LOVE_PACING: "off",
       ...options.env,
     },
     log: options.log ?? (process.env.LOVE_TEST_VERBOSE ? (line) => console.log(line) : undefined),
