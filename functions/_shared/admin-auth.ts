@@ -107,7 +107,7 @@ async function signInWithBasic(request: Request, options: ChallengeOptions): Pro
     return { response: unauthorized(request, options, { "Set-Cookie": clearedSignedOutCookie() }) };
   }
   if (credentials === "malformed") return { response: wrongPassword(request, options) };
-  const limited = await enforceRateLimit(request, "admin");
+  const limited = await enforceRateLimit(request, "admin", new URL(request.url).searchParams);
   if (limited) return { response: limited };
   return { outcome: await basicSignIn(request, credentials.username, credentials.password) };
 }

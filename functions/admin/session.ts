@@ -46,7 +46,7 @@ export const adminSessionHandler = exemptFromRateLimit(async (context: RequestCo
   const code = context.params.get("code");
   // The door's Basic answers are rate-limited by the guard, codes here (as any public request).
   if (code === null) return guardedDoor(context);
-  const limited = await enforceRateLimit(context.request, "admin");
+  const limited = await enforceRateLimit(context.request, "admin", context.params);
   if (limited) return limited;
   const outcome = await codeSignIn(context.request, code);
   if (outcome.kind !== "signed-in") {
