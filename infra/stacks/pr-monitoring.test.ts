@@ -1,7 +1,7 @@
 // A pr-<n> preview stack with monitoringEnabled=true: CI's values plus the monitoring keys, run under Pulumi mocks.
 // (A file of its own: the program is imported once per process, and pr.test.ts runs the default, monitoring off.)
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
+import { type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
 import { expectMonitoring, expectSecretsProtected, nonSupabaseResources, only } from "./stack-assertions.ts";
 
 const STAGING_REF = "stagingrefabcdefghij";

@@ -1,6 +1,6 @@
 // A pr-<n> preview stack: no stack file, only Pulumi.yaml defaults plus what CI passes, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
+import { type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
 import {
   expectFunctionRelease,
   expectNoAdminBootstrap,

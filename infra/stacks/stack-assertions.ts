@@ -21,7 +21,7 @@ import {
   type Registration,
   SUPABASE_TYPE,
   withoutSecrets,
-} from "../testing/pulumi-program.ts";
+} from "../../test/support/pulumi-program.ts";
 
 export const SURFACES = ["AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "FunctionRelease"];
 

@@ -1,6 +1,6 @@
 // The staging stack: Pulumi.yaml + Pulumi.staging.yaml + the secrets a person sets, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecret, type ProgramRun, runProgram } from "../testing/pulumi-program.ts";
+import { isSecret, type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
 import {
   expectAdminBootstrap,
   expectFunctionRelease,

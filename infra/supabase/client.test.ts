@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManagementApiError } from "./api/errors.ts";
 import { ManagementClient } from "./client.ts";
-import type { FakeManagementApi } from "./testing/fake-management-api.ts";
-import { startFakeApi, TEST_TOKEN, virtualClock, type VirtualClock } from "./testing/provider-harness.ts";
+import type { FakeManagementApi } from "../../test/support/supabase/fake-management-api.ts";
+import { startFakeApi, TEST_TOKEN, virtualClock, type VirtualClock } from "../../test/support/supabase/provider-harness.ts";
 
 const ORG = "love-org";
 const CREATE = { name: "love-backend-staging", organization_slug: ORG, db_pass: "a-long-db-password", region_selection: { type: "specific" as const, code: "ap-south-1" } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { virtualClock } from "../testing/provider-harness.ts";
+import { virtualClock } from "../../../test/support/supabase/provider-harness.ts";
 import { ScopedRateLimiter } from "./rate-limiter.ts";
 
 describe("ScopedRateLimiter", () => {

@@ -11,8 +11,8 @@ import { hashPassword, verifyPassword } from "../../../functions/_shared/admin-a
 import { freePort } from "../../../local/ports.ts";
 import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { readSourceManifest } from "../source-manifest.ts";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { type AdminBootstrapInputs, createAdminBootstrapProvider } from "./admin-bootstrap.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 

@@ -1,8 +1,8 @@
 // Preview branches against the fake API: created as non-default, non-persistent branches of the staging project,
 // waited on through /v1/branches/{ref}, adopted by name on 409, and deleted (demoted first when persistent).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext, virtualClock } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext, virtualClock } from "../../../test/support/supabase/provider-harness.ts";
 import { type BranchInputs, createBranchProvider } from "./branch.ts";
 
 let api: FakeManagementApi;

@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FUNCTION_LAYOUT, readSourceManifest } from "../source-manifest.ts";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { createFunctionReleaseProvider, type FunctionReleaseInputs } from "./function-release.ts";
 
 let tempRoot: string;

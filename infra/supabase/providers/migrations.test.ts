@@ -9,8 +9,8 @@ import { freePort } from "../../../local/ports.ts";
 import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { splitStatements } from "../migration-files.ts";
 import { readSourceManifest } from "../source-manifest.ts";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { createMigrationsProvider, type MigrationsInputs } from "./migrations.ts";
 
 const CLINICS = `create table public.clinics (id text primary key, name text not null);

@@ -1,8 +1,8 @@
 // The Project provider against the fake API: creation waits for ACTIVE_HEALTHY and healthy services, a project
 // stuck in COMING_UP fails with a clear error, a 409 adopts, unchanged inputs cause no mutating call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeManagementApi } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext, virtualClock } from "../testing/provider-harness.ts";
+import type { FakeManagementApi } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext, virtualClock } from "../../../test/support/supabase/provider-harness.ts";
 import { sha256Hex } from "./context.ts";
 import { createProjectProvider, type ProjectInputs, type ProjectOutputs } from "./project.ts";
 

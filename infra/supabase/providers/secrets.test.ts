@@ -1,8 +1,8 @@
 // Function secrets against the fake API: only digests are compared and kept, only changed values are sent, only
 // names this resource set are deleted, and the reserved prefix is refused before any call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { sha256Hex } from "./context.ts";
 import { createSecretsProvider, type SecretsInputs } from "./secrets.ts";
 

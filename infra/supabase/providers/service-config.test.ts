@@ -1,8 +1,8 @@
 // Auth, PostgREST and realtime settings against the fake API: only owned keys are sent and only when they change,
 // write-only values are compared by digest (they read back hashed), and a refresh sees drift on owned keys.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { createServiceConfigProvider, type ServiceConfigInputs } from "./service-config.ts";
 
 let api: FakeManagementApi;

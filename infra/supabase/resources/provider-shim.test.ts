@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeManagementApi, FakeProject } from "../testing/fake-management-api.ts";
-import { connectionTo, startFakeApi, TEST_TOKEN } from "../testing/provider-harness.ts";
+import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
+import { connectionTo, startFakeApi, TEST_TOKEN } from "../../../test/support/supabase/provider-harness.ts";
 import { providerShim } from "./provider-shim.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,4 +1,4 @@
-// The pinned contract of the Management API operations we use (../openapi/management-api.subset.json): matches a
+// The pinned contract of the Management API operations we use (infra/supabase/openapi/management-api.subset.json): matches a
 // request to its documented operation and checks path parameters, query parameters and the JSON body, answering
 // as the real API does when something is wrong.
 import { readFileSync } from "node:fs";
@@ -29,7 +29,7 @@ export interface MatchedOperation {
 
 export type ContractViolation = { status: number; body: Record<string, unknown> };
 
-const subset = JSON.parse(readFileSync(new URL("../openapi/management-api.subset.json", import.meta.url), "utf8")) as {
+const subset = JSON.parse(readFileSync(new URL("../../../infra/supabase/openapi/management-api.subset.json", import.meta.url), "utf8")) as {
   operations: Record<string, Operation>;
 };
 

@@ -8,7 +8,7 @@ import http from "node:http";
 import postgres from "postgres";
 import { prepareSupabaseSurface } from "../../../local/migrations.ts";
 import { freePort } from "../../../local/ports.ts";
-import type { ProjectStatus, ServiceName } from "../api/types.ts";
+import type { ProjectStatus, ServiceName } from "../../../infra/supabase/api/types.ts";
 import { checkJsonBody, type MatchedOperation, matchOperation } from "./api-contract.ts";
 import { activateFunctions, deployFunction, type FakeFunction, functionView } from "./fake-edge-functions.ts";
 

@@ -1,7 +1,7 @@
 // Shared set-up for provider tests: a fake Management API, a provider context aimed at it, and a virtual clock so
 // that waiting "15 minutes" for a stuck project takes milliseconds.
-import type { Clock } from "../api/rate-limiter.ts";
-import { type Connection, createProviderContext, type ProviderContext } from "../providers/context.ts";
+import type { Clock } from "../../../infra/supabase/api/rate-limiter.ts";
+import { type Connection, createProviderContext, type ProviderContext } from "../../../infra/supabase/providers/context.ts";
 import { FakeManagementApi, type FakeManagementApiOptions } from "./fake-management-api.ts";
 
 // Shaped like a personal access token (sbp_ + 40 hex), assembled here so no token-like literal is committed.

@@ -110,7 +110,7 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   try {
-    const program = (await import("../index.ts")) as Record<string, unknown>;
+    const program = (await import("../../infra/index.ts")) as Record<string, unknown>;
     for (const [name, value] of Object.entries(program)) {
       if (pulumi.Output.isInstance(value)) {
         if (await pulumi.isSecret(value)) secretOutputs.push(name);
