@@ -6,16 +6,10 @@ import path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ManagementApiError } from "../api/errors.ts";
 import type { ManagementClient } from "../client.ts";
-import { type MigrationFile, readMigrationFiles } from "../migration-files.ts";
-import {
-  type AppliedMigration,
-  applyMigrationSql,
-  CREATE_HISTORY_SQL,
-  HISTORY_EXISTS_SQL,
-  HISTORY_SQL,
-  MigrationError,
-  planMigrations,
-} from "../migration-plan.ts";
+import { type MigrationFile, readMigrationFiles } from "../../../supabase/migration-files.ts";
+import { HISTORY_EXISTS_SQL, HISTORY_SQL, type HistoryRow, historyRowOf } from "../../../supabase/migration-history.ts";
+import { MigrationError, type MigrationPlan, planMigrations } from "../../../supabase/migration-plan.ts";
+import { applyMigrationSql } from "../migration-query.ts";
 import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface MigrationEntry {
@@ -35,7 +29,12 @@ export interface MigrationsInputs extends Connection {
 export interface MigrationsOutputs extends MigrationsInputs {
   /** Every file known to be recorded in the database after the last update. */
   applied: MigrationEntry[];
+  /** History rows that are not ours, left alone: older than our first file, newer than our last, versions only. */
+  history: Pick<MigrationPlan, "foreign" | "newer" | "unverified">;
 }
+
+/** Checksums of supabase/migration-history.ts's statementsChecksum; older states hold a sha256 of the file text. */
+const STATEMENTS_CHECKSUM = /^sha256:/;
 
 export function createMigrationsProvider(context: ProviderContext): SupabaseProvider<MigrationsInputs, MigrationsOutputs> {
   return {
@@ -44,7 +43,9 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
       const previous = new Map((olds.migrations ?? []).map((entry) => [entry.version, entry]));
       for (const entry of news.migrations ?? []) {
         const before = previous.get(entry.version);
-        if (before && before.checksum !== entry.checksum) {
+        // A checksum of the older kind cannot be compared here; the database's history row still is, in update.
+        const comparable = before && STATEMENTS_CHECKSUM.test(before.checksum) && STATEMENTS_CHECKSUM.test(entry.checksum);
+        if (before && comparable && before.checksum !== entry.checksum) {
           failures.push({
             property: "migrations",
             reason:
@@ -63,13 +64,11 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
     },
 
     async create(inputs) {
-      const applied = await migrate(context, inputs);
-      return { id: `${inputs.projectRef}/migrations`, outs: { ...inputs, ...connectionOf(inputs), applied } };
+      return { id: `${inputs.projectRef}/migrations`, outs: { ...inputs, ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
     },
 
     async update(_id, _olds, news) {
-      const applied = await migrate(context, news);
-      return { outs: { ...news, ...connectionOf(news), applied } };
+      return { outs: { ...news, ...connectionOf(news), ...(await migrate(context, news)) } };
     },
 
     async delete() {
@@ -78,16 +77,15 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
   };
 }
 
-async function migrate(context: ProviderContext, inputs: MigrationsInputs): Promise<MigrationEntry[]> {
+async function migrate(
+  context: ProviderContext,
+  inputs: MigrationsInputs,
+): Promise<Pick<MigrationsOutputs, "applied" | "history">> {
   const files = await readMigrationFiles(path.resolve(context.projectRoot, inputs.migrationsDir));
   assertSameFiles(inputs, files);
   const client = context.clientFor(inputs);
-  const history = await readHistory(client, inputs.projectRef);
-  const plan = planMigrations(files, history ?? []);
+  const plan = planMigrations(files, (await readHistory(client, inputs.projectRef)) ?? []);
 
-  if (plan.pending.length > 0 && history === undefined) {
-    await client.runQuery(inputs.projectRef, CREATE_HISTORY_SQL);
-  }
   for (const file of plan.pending) {
     try {
       await client.runQuery(inputs.projectRef, applyMigrationSql(file));
@@ -100,14 +98,14 @@ async function migrate(context: ProviderContext, inputs: MigrationsInputs): Prom
       );
     }
   }
-  return files.map(entryOf);
+  return { applied: files.map(entryOf), history: { foreign: plan.foreign, newer: plan.newer, unverified: plan.unverified } };
 }
 
 /** The recorded history, or undefined when the history table does not exist yet (a database never migrated). */
-async function readHistory(client: ManagementClient, ref: string): Promise<AppliedMigration[] | undefined> {
+async function readHistory(client: ManagementClient, ref: string): Promise<HistoryRow[] | undefined> {
   const [exists] = await client.runQuery<{ present: boolean }>(ref, HISTORY_EXISTS_SQL, { readOnly: true });
   if (!exists?.present) return undefined;
-  return client.runQuery<AppliedMigration>(ref, HISTORY_SQL, { readOnly: true });
+  return (await client.runQuery<{ row: unknown }>(ref, HISTORY_SQL, { readOnly: true })).map(historyRowOf);
 }
 
 function assertSameFiles(inputs: MigrationsInputs, files: readonly MigrationFile[]): void {

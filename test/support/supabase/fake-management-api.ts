@@ -150,6 +150,14 @@ export class FakeManagementApi {
     return (await this.databaseOf(this.project(ref))).sql;
   }
 
+  /** A superuser URL of a fake project's database (created on first use), for tools that connect directly. */
+  async databaseUrl(ref: string): Promise<string> {
+    const { name } = await this.databaseOf(this.project(ref));
+    const url = new URL(this.options.databaseUrl as string);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
   mutatingRequests(since = 0): RecordedRequest[] {
     return this.requests.slice(since).filter((request) => request.mutating);
   }
