@@ -141,7 +141,7 @@ function secretValue(value: unknown): unknown {
 
 export interface MonitoringExpectation {
   /** The Supabase target whose ref the ScrapeConfig must scrape: the project (staging, prod) or the branch (pr-<n>). */
-  target: "Project" | "Branch";
+  target: "Project" | "AdoptedProject" | "Branch";
   /** The ref the mocks give that target. */
   ref: string;
   namespace: string;
@@ -254,7 +254,7 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
     metricsPath: "/customer/v1/privileged/metrics",
     staticConfigs: [{ targets: [`${expected.ref}.supabase.co:443`], labels: { project: expected.ref } }],
   });
-  const targetName = `supabase-${expected.target.toLowerCase()}`;
+  const targetName = expected.target === "Branch" ? "supabase-branch" : "supabase-project";
   expect(
     scrape.dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE(expected.target)}::${targetName}`)),
     "the ScrapeConfig takes its ref from the Supabase target",

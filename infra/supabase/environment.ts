@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSettings, InstanceSize, ServiceName } from "./api/types.ts";
 import { AdminBootstrap } from "./resources/admin-bootstrap.ts";
+import { AdoptedProject } from "./resources/adopted-project.ts";
 import { Branch } from "./resources/branch.ts";
 import { FunctionRelease } from "./resources/function-release.ts";
 import { Migrations } from "./resources/migrations.ts";
@@ -21,6 +22,14 @@ export interface ProjectTarget {
   dbPassword: pulumi.Input<string>;
 }
 
+/** A project that exists already (supabaseProjectRef): adopted by ref, never created, never deleted. */
+export interface AdoptedProjectTarget {
+  kind: "adopt";
+  ref: string;
+  organizationSlug: string;
+  region: string;
+}
+
 export interface BranchTarget {
   kind: "branch";
   parentRef: string;
@@ -31,7 +40,7 @@ export interface BranchTarget {
 export interface SupabaseEnvironmentArgs {
   apiUrl: string;
   accessToken: pulumi.Input<string>;
-  target: ProjectTarget | BranchTarget;
+  target: ProjectTarget | AdoptedProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
   auth: ConfigSettings;
   postgrest: ConfigSettings;
@@ -61,11 +70,15 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: SupabaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     // Component inputs are not passed to super: Outputs there can leave promises dangling (pulumi/pulumi#23953).
     super("love:supabase:Environment", name, {}, opts);
-    const child = { parent: this, protect: args.protect };
+    const childOptions = { parent: this, protect: args.protect };
     const connection = { apiUrl: args.apiUrl, accessToken: args.accessToken };
-    const target = this.createTarget(name, args, connection, child);
-    const projectRef = target.ref;
+    const target = this.createTarget(name, args, connection, childOptions);
+    // An adopted project's ref is known from the configuration, so its dependents' inputs are known in a preview
+    // too (they can read the live project and show what they would change); they still wait for its checks.
+    const adoptedRef = args.target.kind === "adopt" ? args.target.ref : undefined;
+    const projectRef = adoptedRef !== undefined ? pulumi.output(adoptedRef) : target.ref;
     const onTarget = { ...connection, projectRef };
+    const child = { ...childOptions, dependsOn: [target] };
 
     const auth = new AuthConfig(`${name}-auth`, { ...onTarget, settings: args.auth }, child);
     const postgrest = new PostgrestConfig(`${name}-postgrest`, { ...onTarget, settings: args.postgrest }, child);
@@ -81,17 +94,18 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
       new AdminBootstrap(
         `${name}-admin-bootstrap`,
         { ...onTarget, username: args.adminBootstrap.username, password: args.adminBootstrap.password },
-        { ...child, dependsOn: [migrations] },
+        { ...child, dependsOn: [target, migrations] },
       );
     }
     // Functions go live only once the schema they query and the secrets they read are in place.
     const release = new FunctionRelease(
       `${name}-functions`,
       { ...onTarget, ...args.sources.functionLayout, functions: args.sources.functions },
-      { ...child, dependsOn: [migrations, secrets, auth, postgrest, realtime] },
+      { ...child, dependsOn: [target, migrations, secrets, auth, postgrest, realtime] },
     );
 
-    this.ref = projectRef;
+    // Outputs come from the target resource, so what reads them (monitoring's scrape config) waits for its checks.
+    this.ref = target.ref;
     this.url = target.url;
     this.apiBaseUrl = pulumi.interpolate`${target.url}/functions/v1`;
     const slugs = args.sources.functions.map((fn) => fn.slug);
@@ -106,8 +120,13 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
     args: SupabaseEnvironmentArgs,
     connection: { apiUrl: string; accessToken: pulumi.Input<string> },
     opts: pulumi.CustomResourceOptions,
-  ): Project | Branch {
+  ): Project | AdoptedProject | Branch {
     const waiting = { services: REQUIRED_SERVICES, readyTimeoutMinutes: args.readyTimeoutMinutes };
+    if (args.target.kind === "adopt") {
+      const { ref, organizationSlug, region } = args.target;
+      // Retained whatever happens to the resource; its provider never deletes anyway.
+      return new AdoptedProject(`${name}-project`, { ...connection, ...waiting, ref, organizationSlug, region }, { ...opts, retainOnDelete: true });
+    }
     if (args.target.kind === "branch") {
       const { parentRef, branchName, gitBranch } = args.target;
       return new Branch(`${name}-branch`, { ...connection, ...waiting, parentRef, branchName, ...(gitBranch ? { gitBranch } : {}) }, opts);

@@ -3,6 +3,7 @@
 // own context instead.
 import type * as pulumi from "@pulumi/pulumi";
 import { createAdminBootstrapProvider } from "./admin-bootstrap.ts";
+import { createAdoptedProjectProvider } from "./adopted-project.ts";
 import { createBranchProvider } from "./branch.ts";
 import { createProviderContext, type ProviderContext } from "./context.ts";
 import { createFunctionReleaseProvider } from "./function-release.ts";
@@ -13,6 +14,7 @@ import { createServiceConfigProvider } from "./service-config.ts";
 
 export type ProviderKind =
   | "project"
+  | "adoptedProject"
   | "branch"
   | "authConfig"
   | "postgrestConfig"
@@ -28,6 +30,7 @@ type AnyProvider = pulumi.dynamic.ResourceProvider;
 export function createProviders(context: ProviderContext): Record<ProviderKind, AnyProvider> {
   return {
     project: createProjectProvider(context),
+    adoptedProject: createAdoptedProjectProvider(context),
     branch: createBranchProvider(context),
     authConfig: createServiceConfigProvider("auth", context),
     postgrestConfig: createServiceConfigProvider("postgrest", context),

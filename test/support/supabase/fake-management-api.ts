@@ -109,8 +109,8 @@ export class FakeManagementApi {
   // ── test controls ───────────────────────────────────────────────────────────────────────────────────────────
 
   /** A project that exists before the test, e.g. to provoke a 409 on create. */
-  addProject(fields: { name: string; organizationSlug: string; region?: string; status?: ProjectStatus }): FakeProject {
-    const project = this.newProject(fields.name, fields.organizationSlug, fields.region ?? "ap-south-1", "existing-password");
+  addProject(fields: { name: string; organizationSlug: string; region?: string; status?: ProjectStatus; ref?: string }): FakeProject {
+    const project = this.newProject(fields.name, fields.organizationSlug, fields.region ?? "ap-south-1", "existing-password", fields.ref);
     project.pollsLeft = 0;
     if (fields.status && fields.status !== "ACTIVE_HEALTHY") project.stuckIn = fields.status;
     return project;
@@ -418,9 +418,10 @@ export class FakeManagementApi {
     return { status: 201, body: branchView(branch) };
   }
 
-  private newProject(name: string, organizationSlug: string, region: string, dbPassword: string): FakeProject {
+  private newProject(name: string, organizationSlug: string, region: string, dbPassword: string, ref = randomRef()): FakeProject {
+    if (this.projects.has(ref)) throw new Error(`fake project ${ref} exists already`);
     const project: FakeProject = {
-      ref: randomRef(),
+      ref,
       name,
       organizationSlug,
       region,
