@@ -88,8 +88,8 @@ describe("merging list-valued keys into what the project has", () => {
     const wanted = (urls: string) => ({ ...connectionTo(api), projectRef: target.ref, settings: { uri_allow_list: urls } });
 
     const checked = await provider.check({} as ServiceConfigInputs, wanted("https://mmc-mms.com/auth,https://staff.mmc-mms.com"));
-    expect(checked.inputs.plan).toEqual({ uri_allow_list: "+https://staff.mmc-mms.com" });
-    const { id, outs } = await provider.create(checked.inputs);
+    expect(checked.inputs?.plan).toEqual({ uri_allow_list: "+https://staff.mmc-mms.com" });
+    const { id, outs } = await provider.create(checked.inputs as ServiceConfigInputs);
     expect(target.authConfig["uri_allow_list"]).toBe("https://legacy.mmc-mms.com/**,https://mmc-mms.com/auth,https://staff.mmc-mms.com");
     expect(outs.added).toEqual({ uri_allow_list: ["https://staff.mmc-mms.com"] });
 
@@ -98,7 +98,7 @@ describe("merging list-valued keys into what the project has", () => {
     expect(target.authConfig["uri_allow_list"]).toBe("https://legacy.mmc-mms.com/**,https://mmc-mms.com/auth");
     expect(after.added).toEqual({ uri_allow_list: [] });
     const since = api.requests.length;
-    expect((await provider.check({} as ServiceConfigInputs, wanted(""))).inputs.plan).toEqual({});
+    expect((await provider.check({} as ServiceConfigInputs, wanted(""))).inputs?.plan).toEqual({});
     await provider.update(id, after, wanted(""));
     expect(api.mutatingRequests(since)).toEqual([]);
   });
@@ -109,9 +109,9 @@ describe("merging list-valued keys into what the project has", () => {
     const provider = createServiceConfigProvider("postgrest", testContext());
     const wanted = { ...connectionTo(api), projectRef: target.ref, settings: { db_schema: "public", max_rows: 500 } };
     const checked = await provider.check({} as ServiceConfigInputs, wanted);
-    expect(checked.inputs.plan).toEqual({ max_rows: "1000 → 500" });
+    expect(checked.inputs?.plan).toEqual({ max_rows: "1000 → 500" });
     const since = api.requests.length;
-    await provider.create(checked.inputs);
+    await provider.create(checked.inputs as ServiceConfigInputs);
     expect(api.mutatingRequests(since).map((r) => r.bodyKeys)).toEqual([["max_rows"]]);
     expect(target.postgrest).toMatchObject({ db_schema: "public,graphql_public,storage", max_rows: 500 });
   });
