@@ -22,6 +22,10 @@ export interface SupabaseSettings {
   functionSecrets: pulumi.Output<Record<string, string>>;
   /** The first admin (adminBootstrapUsername + adminBootstrapPassword); absent when neither key is set. */
   adminBootstrap?: AdminBootstrapSettings;
+  /** Also delete live functions the release never deployed (pruneUnmanagedFunctions, default false). */
+  pruneUnmanagedFunctions: boolean;
+  /** Lock every legacy table of public, not only those holding secrets (lockDownLegacyTables, default true on prod). */
+  lockDownLegacyTables: boolean;
   protect: boolean;
 }
 
@@ -334,6 +338,8 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
   const functionSecrets = readFunctionSecrets(config);
   const adminBootstrap = readAdminBootstrap(stack, config, problems, text, setHint);
   const readyTimeoutMinutes = number("supabaseReadyTimeoutMinutes", 15, 1, 120);
+  const pruneUnmanagedFunctions = flag("pruneUnmanagedFunctions", false);
+  const lockDownLegacyTables = flag("lockDownLegacyTables", kind === "prod");
 
   // alertReceivers (a list of strings that nothing ever used) was replaced by one URL and one token per receiver.
   if (text("alertReceivers") !== undefined) {
@@ -376,6 +382,8 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
       realtime,
       functionSecrets,
       ...(adminBootstrap ? { adminBootstrap } : {}),
+      pruneUnmanagedFunctions,
+      lockDownLegacyTables,
       protect: kind !== "preview",
     },
     monitoring,

@@ -49,6 +49,10 @@ export interface SupabaseEnvironmentArgs {
   /** The first admin (adminBootstrapUsername + adminBootstrapPassword); no AdminBootstrap resource without it. */
   adminBootstrap?: { username: string; password: pulumi.Input<string> };
   sources: SourceManifest;
+  /** Also delete live functions the release never deployed (the 2025 backend's, on prod). Default: keep them. */
+  pruneUnmanagedFunctions?: boolean;
+  /** Lock every legacy table of public, not only those holding secrets. */
+  lockDownLegacyTables?: boolean;
   /**
    * Protect every resource, not just the project: `pulumi destroy` deletes dependents before it reaches a
    * protected project, so protecting the project alone would still let it wipe functions and secrets.
@@ -100,7 +104,12 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
     // Functions go live only once the schema they query and the secrets they read are in place.
     const release = new FunctionRelease(
       `${name}-functions`,
-      { ...onTarget, ...args.sources.functionLayout, functions: args.sources.functions },
+      {
+        ...onTarget,
+        ...args.sources.functionLayout,
+        functions: args.sources.functions,
+        pruneUnmanagedFunctions: args.pruneUnmanagedFunctions === true,
+      },
       { ...child, dependsOn: [target, migrations, secrets, auth, postgrest, realtime] },
     );
 
