@@ -12,6 +12,7 @@ function reader(values: Record<string, string>, secrets: Record<string, string> 
       secrets[key] === undefined ? undefined : (pulumi.secret(JSON.parse(secrets[key] as string)) as pulumi.Output<T>),
     secretText: (key) => secrets[key],
     env: (name) => env[name],
+    release: () => env["LOVE_RELEASE"],
   };
 }
 

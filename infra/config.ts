@@ -6,6 +6,7 @@ import { isValidUsername, passwordProblem, USERNAME_PATTERN } from "../functions
 import { ALERT_RECEIVER_NAMES, type AlertReceiverName, isHttpsUrl } from "./monitoring/alertmanager.ts";
 import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
+import { releaseOf } from "./release-version.ts";
 import type { AdoptedProjectTarget, BranchTarget, ProjectTarget } from "./supabase/environment.ts";
 
 export type StackKind = "staging" | "prod" | "preview";
@@ -104,6 +105,8 @@ export interface ConfigReader {
   /** The plaintext of a secret key, only to validate it here: what leaves parseStackConfig is getSecret's Output. */
   secretText(key: string): string | undefined;
   env(name: string): string | undefined;
+  /** The release being deployed (the program checkout's commit, infra/release-version.ts): the functions' LOVE_RELEASE. */
+  release(): string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -686,8 +689,8 @@ function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string,
     const value = config.getSecret(key);
     if (value) named[name] = value;
   }
-  // The release tool runs `pulumi up` with LOVE_RELEASE=<commit>; the functions report it as their version.
-  const release = config.env("LOVE_RELEASE");
+  // The commit being deployed, whoever runs `pulumi up`; the functions report it as their version.
+  const release = config.release();
   if (release) named["LOVE_RELEASE"] = pulumi.output(release);
   const extra: pulumi.Output<Record<string, string>> =
     config.getSecretObject<Record<string, string>>("functionSecrets") ?? pulumi.output<Record<string, string>>({});
@@ -696,8 +699,8 @@ function readFunctionSecrets(config: ConfigReader): pulumi.Output<Record<string,
   );
 }
 
-/** Reads the current stack's configuration through pulumi.Config. */
-export function loadStackConfig(): StackConfig {
+/** Reads the current stack's configuration through pulumi.Config; `root` is the checkout the program deploys. */
+export function loadStackConfig(root: string): StackConfig {
   const config = new pulumi.Config();
   return parseStackConfig(pulumi.getStack(), {
     get: (key) => config.get(key),
@@ -707,5 +710,6 @@ export function loadStackConfig(): StackConfig {
     // Config.get reads a secret key's plaintext (without marking it); used only to validate it.
     secretText: (key) => config.get(key),
     env: (name) => process.env[name],
+    release: () => releaseOf(root),
   });
 }

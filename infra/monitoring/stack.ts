@@ -52,6 +52,12 @@ export interface AlertReceiverTarget {
 }
 
 export interface MonitoringStackArgs {
+  /**
+   * staging and prod: every resource protected (inherited from the component), the operator CRDs also retained on
+   * delete. `pulumi destroy` of such a stack must not remove the cluster's monitoring on its way to the protected
+   * project: deleting the CRDs deletes every PrometheusRule in the cluster with them.
+   */
+  protect?: boolean;
   /** The Supabase project ref (`<ref>.supabase.co`). */
   supabaseProjectRef: pulumi.Input<string>;
   /** The project's secret API key (sb_secret_…): basic-auth password of the Metrics API. Made a secret here. */
@@ -135,7 +141,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Component inputs are not passed to super: Outputs there can leave promises dangling (pulumi/pulumi#23953).
-    super("love:monitoring:MonitoringStack", name, {}, opts);
+    super("love:monitoring:MonitoringStack", name, {}, { ...opts, ...(args.protect ? { protect: true } : {}) });
     const parent = { parent: this };
     const namespaceName = args.namespace ?? DEFAULT_NAMESPACE;
     this.chartVersion = args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION;
@@ -162,7 +168,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         repositoryOpts: { repo: CHART_REPO },
         namespace,
       },
-      parent,
+      { ...parent, ...(args.protect ? { retainOnDelete: true } : {}) },
     );
 
     // 3. Grafana's admin Secret, then the stack.

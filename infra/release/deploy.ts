@@ -9,7 +9,7 @@ import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { DEFAULT_GATE_COMMANDS, GateRefusal, requireCleanTree, runMonitoringProof, runRegressionTests, type GateCommands } from "./gate.ts";
 import { commitSubject, headCommit, repoRoot } from "./git.ts";
 import type { CommandSpec } from "./process.ts";
-import { openStack, PulumiError } from "./pulumi-stack.ts";
+import { openStack, PulumiError, type UpResult } from "./pulumi-stack.ts";
 import { rollback, type ReleaseContext } from "./rollback.ts";
 import { checkStackName, checkVerifySettings, isPreviewStack, isProtectedStack, UsageError } from "./settings.ts";
 import { markStable, readStable } from "./stable-marker.ts";
@@ -88,23 +88,33 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     return refuse(reporter, error instanceof GateRefusal ? new GateRefusal(`after the gate: ${error.message}`) : error);
   }
   const message = `love deploy ${commit} "${subject.slice(0, 100)}"`;
-  let outputs: Record<string, unknown>;
+  let up: UpResult;
   try {
     const driver = await openStack({
       workDir: repoDir,
       stack,
       create: options.createStack === true,
-      env: { LOVE_RELEASE: commit },
       ...(options.config ? { config: options.config } : {}),
       ...(options.pulumiRoot ? { pulumiRoot: options.pulumiRoot } : {}),
     });
-    ({ outputs } = await driver.up({ message, onLine: reporter.output }));
+    up = await driver.up({ message, onLine: reporter.output });
   } catch (error) {
     if (error instanceof PulumiError && error.effect === "unchanged") return refuse(reporter, error);
     reporter.fail((error as Error).message);
     return recover(context, commit, `pulumi up of ${short(commit)} failed`);
   }
   reporter.ok();
+  const outputs = up.outputs;
+  if (!outputs) {
+    // The update succeeded; only reading its outputs failed. Rolling back a release nobody has seen fail would be
+    // the wrong cure: it stays deployed, unverified and unmarked.
+    reporter.warn(up.outputsProblem ?? "the stack outputs could not be read");
+    const summary =
+      `${stack} runs ${short(commit)} (pulumi up succeeded) but it is NOT verified or marked stable: ${up.outputsProblem}. ` +
+      `Check \`pulumi stack output --stack ${stack}\`, then deploy again, or roll back with npm run rollback -- --stack ${stack}`;
+    reporter.info(summary);
+    return { exitCode: EXIT.inconclusive, summary, commit };
+  }
 
   reporter.step(`verify ${stack} at ${short(commit)}`);
   const apiBaseUrl = outputs.apiBaseUrl;

@@ -1,15 +1,11 @@
-// The only module that talks to Pulumi: the Automation API (LocalWorkspace over the program in a directory), behind
-// a small interface so deploy and rollback read as steps. The Automation API drives the `pulumi` CLI found on PATH,
-// or `<pulumiRoot>/bin/pulumi` when a root is given.
-import {
-  CommandError,
-  ConcurrentUpdateError,
-  LocalWorkspace,
-  PulumiCommand,
-  StackNotFoundError,
-  type LocalWorkspaceOptions,
-  type Stack,
-} from "@pulumi/pulumi/automation/index.js";
+// The only module that talks to Pulumi: the Automation API over the checkout's program, run as an inline program
+// (infra/release/inline-program.ts) so that the CLI needs no nodejs language host, behind a small interface so deploy
+// and rollback read as steps. The Automation API drives `<pulumiRoot>/bin/pulumi` when a root is given, else the
+// `pulumi` on PATH; the stack's configuration is the workDir's Pulumi.yaml and Pulumi.<stack>.yaml.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { LocalWorkspaceOptions, Stack } from "@pulumi/pulumi/automation/index.js";
+import { automationOf, inlineProgramOf, providerLauncherPath } from "./inline-program.ts";
 import { lineSplitter } from "./reporter.ts";
 
 export interface Deployment {
@@ -20,15 +16,23 @@ export interface Deployment {
   endTime?: Date;
 }
 
+export interface UpResult {
+  /** The stack outputs (secrets masked); undefined when the update succeeded but they could not be read. */
+  outputs?: Record<string, unknown>;
+  /** Why the outputs are missing. */
+  outputsProblem?: string;
+}
+
 export interface StackDriver {
   readonly name: string;
-  up(options: { message: string; onLine: (line: string) => void }): Promise<{ outputs: Record<string, unknown> }>;
+  /** Resolves once the update succeeded (even if its outputs could not be read); rejects when it failed. */
+  up(options: { message: string; onLine: (line: string) => void }): Promise<UpResult>;
   /** The last update of the stack, if any. */
   lastDeployment(): Promise<Deployment | undefined>;
 }
 
 export interface OpenStackOptions {
-  /** The directory holding Pulumi.yaml (the repository root or a rollback worktree). */
+  /** The directory holding Pulumi.yaml and the program (the repository root or a rollback worktree). */
   workDir: string;
   stack: string;
   /** Create the stack when it does not exist (pr-<n> only; staging and prod must exist). */
@@ -37,8 +41,10 @@ export interface OpenStackOptions {
   config?: Record<string, string>;
   /** Where the CLI lives (`<root>/bin/pulumi`); default: `pulumi` on PATH. */
   pulumiRoot?: string;
-  /** Extra environment for the CLI and the program. */
+  /** Extra environment for the CLI and the provider processes. */
   env?: Record<string, string>;
+  /** Between reads of the outputs after an update; default 2 s. */
+  retryDelayMs?: number;
 }
 
 export class PulumiError extends Error {
@@ -52,20 +58,30 @@ export class PulumiError extends Error {
   }
 }
 
+const run = promisify(execFile);
 const SHA = /\b([0-9a-f]{40})\b/;
+const OUTPUT_READS = 3;
 
-/** A readable error from a CommandError: its last stderr lines, not the whole command dump. */
+interface CommandFailure {
+  name: string;
+  commandResult?: { stderr: string; code: number };
+}
+
+/**
+ * A readable error from the Automation API's errors: their last stderr lines, not the whole command dump. Matched by
+ * name, since a rollback's worktree brings its own copy of the Automation API and so its own error classes.
+ */
 export function describePulumiError(error: unknown, what: string): PulumiError {
-  if (error instanceof ConcurrentUpdateError) {
+  const failure = error as CommandFailure;
+  if (failure?.name === "ConcurrentUpdateError") {
     return new PulumiError(
       `${what}: the stack is locked by another update. If no update is running (a crashed run leaves the lock), ` +
         "clear it with `pulumi cancel --stack <name>` and try again",
       "unchanged",
     );
   }
-  if (error instanceof CommandError) {
-    // The typings make commandResult private; it is the documented payload of the error (stdout, stderr, code).
-    const result = (error as unknown as { commandResult: { stderr: string; code: number } }).commandResult;
+  if (failure?.commandResult) {
+    const result = failure.commandResult;
     const stderr = result.stderr.trim().split("\n").filter(Boolean).slice(-8).join("\n    ");
     return new PulumiError(`${what} (exit ${result.code})${stderr ? `:\n    ${stderr}` : ""}`);
   }
@@ -73,16 +89,19 @@ export function describePulumiError(error: unknown, what: string): PulumiError {
 }
 
 export async function openStack(options: OpenStackOptions): Promise<StackDriver> {
-  const wsOptions: LocalWorkspaceOptions = { envVars: options.env ?? {} };
+  const automation = automationOf(options.workDir);
+  const env = { ...options.env, PATH: providerLauncherPath(options.workDir, options.env?.PATH ?? process.env.PATH) };
+  const wsOptions: LocalWorkspaceOptions = { workDir: options.workDir, envVars: env };
   let stack: Stack;
   try {
-    if (options.pulumiRoot) wsOptions.pulumiCommand = await PulumiCommand.get({ root: options.pulumiRoot });
-    const args = { stackName: options.stack, workDir: options.workDir };
+    if (options.pulumiRoot) wsOptions.pulumiCommand = await automation.PulumiCommand.get({ root: options.pulumiRoot });
+    // Project settings come from the workDir's Pulumi.yaml; projectName is only the fallback the API requires.
+    const args = { stackName: options.stack, projectName: "love-backend", program: inlineProgramOf(options.workDir) };
     stack = options.create
-      ? await LocalWorkspace.createOrSelectStack(args, wsOptions)
-      : await LocalWorkspace.selectStack(args, wsOptions);
+      ? await automation.LocalWorkspace.createOrSelectStack(args, wsOptions)
+      : await automation.LocalWorkspace.selectStack(args, wsOptions);
   } catch (error) {
-    if (error instanceof StackNotFoundError) {
+    if ((error as CommandFailure)?.name === "StackNotFoundError") {
       throw new PulumiError(
         `stack "${options.stack}" does not exist in the Pulumi backend; staging and prod are created once by hand ` +
           `(pulumi stack init ${options.stack}), only pr-<n> stacks are created by the release tool`,
@@ -101,6 +120,34 @@ export async function openStack(options: OpenStackOptions): Promise<StackDriver>
       throw new PulumiError(describePulumiError(error, `cannot set configuration of ${options.stack}`).message, "unchanged");
     }
   }
+  const retryDelayMs = options.retryDelayMs ?? 2_000;
+
+  /** The last update, newest first; refreshes and the like do not change what code is deployed. */
+  const lastUpdate = async () => {
+    const history = await stack.history(10, 1, false);
+    return history.find((entry) => entry.kind === "update");
+  };
+
+  /** `stack output --json` without --show-secrets: verification needs apiBaseUrl, never a secret in clear. */
+  const readOutputs = async (): Promise<UpResult> => {
+    let problem = "";
+    for (let attempt = 1; attempt <= OUTPUT_READS; attempt++) {
+      try {
+        const { stdout } = await run(stack.workspace.pulumiCommand.command, ["stack", "output", "--json", "--stack", options.stack], {
+          cwd: options.workDir,
+          env: { ...process.env, ...env },
+          maxBuffer: 16 * 1024 * 1024,
+        });
+        return { outputs: JSON.parse(stdout) as Record<string, unknown> };
+      } catch (error) {
+        const failure = error as { stderr?: string; message: string };
+        problem = `cannot read the outputs of ${options.stack}: ${(failure.stderr || failure.message).trim().split("\n").slice(-3).join(" ")}`;
+        if (attempt < OUTPUT_READS) await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      }
+    }
+    return { outputsProblem: problem };
+  };
+
   return {
     name: options.stack,
     async up({ message, onLine }) {
@@ -112,18 +159,21 @@ export async function openStack(options: OpenStackOptions): Promise<StackDriver>
         return { outputs: Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])) };
       } catch (error) {
         lines.flush();
-        throw describePulumiError(error, `pulumi up on ${options.stack} failed`);
+        const failed = describePulumiError(error, `pulumi up on ${options.stack} failed`);
+        // stack.up() reads the outputs (with --show-secrets) and the summary after the update: if one of those
+        // reads failed, the update itself may well have succeeded, and a good release must not be rolled back.
+        const last = await lastUpdate().catch(() => undefined);
+        if (last?.result === "succeeded" && last.message === message) return readOutputs();
+        throw failed;
       }
     },
     async lastDeployment() {
-      let history;
+      let last;
       try {
-        history = await stack.history(10, 1, false);
+        last = await lastUpdate();
       } catch (error) {
         throw describePulumiError(error, `cannot read the history of ${options.stack}`);
       }
-      // Newest first; refreshes and the like do not change what code is deployed.
-      const last = history.find((entry) => entry.kind === "update");
       if (!last) return undefined;
       const head = last.environment?.["git.head"];
       const commit = head && /^[0-9a-f]{40}$/.test(head) ? head : SHA.exec(last.message ?? "")?.[1];

@@ -133,15 +133,20 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
 
     reporter.step(`pulumi up ${stack} at ${short(stable.commit)}`);
     const message = `love rollback ${stack} to ${stable.commit} "${subject}"; was ${current?.commit ?? "unknown"}${options.reason ? `; ${options.reason}` : ""}`;
-    let outputs: Record<string, unknown>;
+    let outputs: Record<string, unknown> | undefined;
+    let outputsProblem: string | undefined;
     try {
-      const driver = await openStack({ workDir: worktree, stack, create: false, env: { LOVE_RELEASE: stable.commit }, ...pulumiRoot(options) });
-      ({ outputs } = await driver.up({ message, onLine: reporter.output }));
+      const driver = await openStack({ workDir: worktree, stack, create: false, ...pulumiRoot(options) });
+      ({ outputs, outputsProblem } = await driver.up({ message, onLine: reporter.output }));
     } catch (error) {
       reporter.fail("pulumi up failed");
       return fail(`rollback of ${stack} failed: ${(error as Error).message}`);
     }
     reporter.ok();
+    if (!outputs) {
+      reporter.fail(outputsProblem ?? "no outputs");
+      return fail(`rolled ${stack} back to ${short(stable.commit)} but cannot verify it: ${outputsProblem}`);
+    }
 
     reporter.step(`verify ${stack} at ${short(stable.commit)}`);
     const apiBaseUrl = outputs.apiBaseUrl;

@@ -66,6 +66,14 @@ describe("prod stack", () => {
     expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true });
   });
 
+  it("protects the monitoring stack too, and retains the operator CRDs: destroy cannot take the cluster's rules with it", () => {
+    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
+    expect(monitoring.length).toBeGreaterThan(10);
+    for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
+    const crds = run.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "monitoring-crds");
+    expect(crds?.retainOnDelete).toBe(true);
+  });
+
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
     for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
     expect(only(run, "AdoptedProject").retainOnDelete).toBe(true);
@@ -75,7 +83,8 @@ describe("prod stack", () => {
     expectSecretsProtected(run, [...Object.values(SECRETS), "prod-extra-secret-value"]);
     const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
     // The bootstrap password goes to AdminBootstrap only: no function reads it (nor an admin token secret).
-    expect(Object.keys(values.value).sort()).toEqual(["CACHE_URL", "EXTRA_SETTING"]);
+    // LOVE_RELEASE is the commit of this checkout (infra/release-version.ts), not a secret but kept with them.
+    expect(Object.keys(values.value).sort()).toEqual(["CACHE_URL", "EXTRA_SETTING", "LOVE_RELEASE"]);
   });
 
   it("releases every function directory with verify_jwt off, after the migrations", () => {

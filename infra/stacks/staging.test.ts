@@ -1,6 +1,7 @@
 // The staging stack: Pulumi.yaml + Pulumi.staging.yaml + the secrets a person sets, run under Pulumi mocks.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecret, type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
+import { isSecret, type ProgramRun, REPO_ROOT, runProgram } from "../../test/support/pulumi-program.ts";
+import { releaseOf } from "../release-version.ts";
 import {
   expectAdminBootstrap,
   expectFunctionRelease,
@@ -44,7 +45,10 @@ describe("staging stack", () => {
 
   it("gives the functions only the secrets they read: no bootstrap password, no admin token secret", () => {
     const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
-    expect(Object.keys(values.value)).toEqual(["CACHE_URL"]);
+    expect(Object.keys(values.value).sort()).toEqual(["CACHE_URL", "LOVE_RELEASE"]);
+    // Whoever runs `pulumi up`, the functions' version is the commit of the checkout being deployed.
+    expect(values.value["LOVE_RELEASE"]).toBe(releaseOf(REPO_ROOT));
+    expect(values.value["LOVE_RELEASE"]).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it("configures the project from Pulumi.yaml and Pulumi.staging.yaml", () => {
@@ -59,6 +63,14 @@ describe("staging stack", () => {
     expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true });
     expect(only(run, "PostgrestConfig").inputs["settings"]).toEqual({ db_schema: "public", max_rows: 1000 });
     expect(only(run, "RealtimeConfig").inputs["settings"]).toEqual({ private_only: true });
+  });
+
+  it("protects the monitoring stack too, and retains the operator CRDs: destroy cannot take the cluster's rules with it", () => {
+    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
+    expect(monitoring.length).toBeGreaterThan(10);
+    for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
+    const crds = run.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "monitoring-crds");
+    expect(crds?.retainOnDelete).toBe(true);
   });
 
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
@@ -96,11 +108,5 @@ describe("staging stack", () => {
       expect.stringContaining('no Alertmanager receiver is configured on stack "staging"'),
       expect.stringMatching(/^Alertmanager has no receiver URL \(webhook, oncall are null receivers\): High5xxErrorRate and every other alert go nowhere/),
     ]);
-  });
-
-  it("leaves monitoring out of Supabase's protection: the monitoring resources are not protected", () => {
-    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type === "love:monitoring:MonitoringStack");
-    expect(monitoring.length).toBeGreaterThan(10);
-    for (const resource of monitoring) expect(resource.protect, `${resource.name} is not protected`).toBe(false);
   });
 });

@@ -110,8 +110,8 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   try {
-    const program = (await import("../../infra/index.ts")) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(program)) {
+    const { program } = await import("../../infra/program.ts");
+    for (const [name, value] of Object.entries(await program())) {
       if (pulumi.Output.isInstance(value)) {
         if (await pulumi.isSecret(value)) secretOutputs.push(name);
         outputs[name] = await promiseOf(value);

@@ -18,7 +18,7 @@ import {
 import { ManagementApiError } from "../api/errors.ts";
 import type { ManagementClient } from "../client.ts";
 import { sqlTextLiteral } from "../sql-literal.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface AdminBootstrapInputs extends Connection {
   projectRef: string;
@@ -55,7 +55,8 @@ export function createAdminBootstrapProvider(
 
     async diff(_id, olds, news) {
       // The first admin belongs to one database: another project or branch needs its own.
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       // The password is not compared (the outputs do not keep it): a new one alone changes nothing. Changing an
       // admin's password is `npm run admin -- set-password <username>` against the project's database.
       const changes = olds.username !== news.username || connectionChanged(olds, news);

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceName } from "../api/types.ts";
 import { waitForBranchReady } from "../readiness.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, isUnknown, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface BranchInputs extends Connection {
   parentRef: string;
@@ -43,9 +43,10 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
     },
 
     async diff(_id, olds, news) {
-      const replaces = olds.parentRef !== news.parentRef ? ["parentRef"] : [];
+      // An unknown parent (not known yet in a preview) is not known to differ: no replace on a guess.
+      const replaces = olds.parentRef !== news.parentRef && !isUnknown(news.parentRef) ? ["parentRef"] : [];
       const changes =
-        replaces.length > 0 ||
+        olds.parentRef !== news.parentRef ||
         olds.branchName !== news.branchName ||
         (olds.gitBranch ?? "") !== (news.gitBranch ?? "") ||
         connectionChanged(olds, news);

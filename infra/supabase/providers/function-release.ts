@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BulkUpdateFunction, EdgeFunction } from "../api/types.ts";
 import { collectFunctionSources, type FunctionLayout, type FunctionSource } from "../function-sources.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 import { allKnown } from "./preview.ts";
 
 export interface FunctionEntry {
@@ -68,7 +68,8 @@ export function createFunctionReleaseProvider(
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       const deployed = Object.entries(olds.deployed ?? {}).map(([slug, fn]) => ({ slug, checksum: fn.checksum }));
       const pruning = news.pruneUnmanagedFunctions === true && (news.plan?.remove.length ?? (olds.unmanaged ?? []).length) > 0;
       const changes = fingerprint(deployed) !== fingerprint(news.functions) || pruning || connectionChanged(olds, news);

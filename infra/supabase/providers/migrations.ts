@@ -10,7 +10,7 @@ import { type MigrationFile, readMigrationFiles } from "../../../supabase/migrat
 import { HISTORY_EXISTS_SQL, HISTORY_SQL, type HistoryRow, historyRowOf } from "../../../supabase/migration-history.ts";
 import { MigrationError, type MigrationPlan, planMigrations } from "../../../supabase/migration-plan.ts";
 import { applyMigrationSql } from "../migration-query.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface MigrationEntry {
   version: string;
@@ -58,7 +58,8 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },

@@ -1,7 +1,7 @@
-// During a preview, inputs that come from resources not created yet arrive as this placeholder.
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+// What a check may read from the live project during a preview: only inputs the engine already knows.
+import { isUnknown } from "./context.ts";
 
-/** True when none of the values is the preview's placeholder for a value not known yet. */
+/** True when none of the values is, or contains, the engine's placeholder for a value not known yet. */
 export function allKnown(...values: unknown[]): boolean {
-  return values.every((value) => value === undefined || !JSON.stringify(value).includes(UNKNOWN));
+  return !values.some(isUnknown);
 }

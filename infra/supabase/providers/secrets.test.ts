@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
 import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
-import { sha256Hex } from "./context.ts";
+import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex, UNKNOWN } from "./context.ts";
 import { createSecretsProvider, type SecretsInputs } from "./secrets.ts";
 
 let api: FakeManagementApi;
@@ -63,4 +64,19 @@ describe("Secrets provider", () => {
     expect(result.failures?.[0]?.reason).toContain("reserved");
     expect(api.requests.length).toBe(since);
   });
+
+  it("checks and diffs values that are not known yet (a preview) without bogus errors or a replace", async () => {
+    const provider = createSecretsProvider(testContext());
+    const { outs } = await provider.create(desired({ CACHE_URL: "redis://cache:6379" }));
+    const previewed = { ...desired({}), values: UNKNOWN as unknown as Record<string, string> };
+    expect((await provider.check(outs as unknown as SecretsInputs, previewed)).failures).toEqual([]);
+    expect(await provider.diff(`${project.ref}/secrets`, outs, previewed)).toMatchObject({ changes: true, replaces: [] });
+    const unknownProject = { ...desired({ CACHE_URL: "redis://cache:6379" }), projectRef: UNKNOWN };
+    expect(await provider.diff(`${project.ref}/secrets`, outs, unknownProject)).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("uses the engine's own placeholder for unknown values", () => {
+    expect(UNKNOWN).toBe(pulumi.runtime.unknownValue);
+  });
 });
+

@@ -2,7 +2,16 @@
 // comparing digests; values stay Pulumi secrets and never appear in outputs. Only names this resource set are
 // ever deleted, and the reserved SUPABASE_ prefix is refused up front.
 import type * as pulumi from "@pulumi/pulumi";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, sha256Hex, type SupabaseProvider } from "./context.ts";
+import {
+  type Connection,
+  connectionChanged,
+  connectionOf,
+  isUnknown,
+  type ProviderContext,
+  sha256Hex,
+  type SupabaseProvider,
+  targetChanged,
+} from "./context.ts";
 
 export interface SecretsInputs extends Connection {
   projectRef: string;
@@ -25,6 +34,8 @@ export function createSecretsProvider(context: ProviderContext): SupabaseProvide
   return {
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
+      // Not known yet (a preview): checked when it is, in the update.
+      if (isUnknown(news.values)) return { inputs: news, failures };
       const entries = Object.entries(news.values ?? {});
       if (entries.length > MAX_SECRETS) failures.push({ property: "values", reason: `at most ${MAX_SECRETS} secrets per project` });
       for (const [name, value] of entries) {
@@ -40,7 +51,9 @@ export function createSecretsProvider(context: ProviderContext): SupabaseProvide
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: true };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return { ...target, deleteBeforeReplace: target.replaces?.length ? true : false };
+      if (isUnknown(news.values)) return { changes: true, replaces: [], deleteBeforeReplace: false };
       const desired = digestsOf(news.values);
       const changes = !sameRecord(olds.digests ?? {}, desired) || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };

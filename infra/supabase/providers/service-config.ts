@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSettings, ConfigValue } from "../api/types.ts";
 import type { ConfigSurface } from "../client.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, sha256Hex, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, sha256Hex, type SupabaseProvider } from "./context.ts";
 import { allKnown } from "./preview.ts";
 
 export interface ServiceConfigInputs extends Connection {
@@ -76,7 +76,8 @@ export function createServiceConfigProvider(
     },
 
     async diff(_id, olds, news) {
-      if (olds.projectRef !== news.projectRef) return { changes: true, replaces: ["projectRef"], deleteBeforeReplace: false };
+      const target = targetChanged(olds.projectRef, news.projectRef);
+      if (target) return target;
       const planned = news.plan === undefined ? false : Object.keys(news.plan).some((key) => !(key in (news.secretSettings ?? {})));
       const changes = planned || Object.keys(changedKeys(olds, news)).length > 0 || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };

@@ -74,6 +74,7 @@ const SECRET_AUTH_FIELD = /(_secret|_secrets|_pass|_auth_token|_api_key|_api_sec
 
 export class FakeManagementApi {
   readonly requests: RecordedRequest[] = [];
+  private acceptedTokens: Set<string>;
   private readonly projects = new Map<string, FakeProject>();
   private readonly failures: (InjectedFailure & { left: number })[] = [];
   private readonly admin?: postgres.Sql;
@@ -86,6 +87,7 @@ export class FakeManagementApi {
     private readonly options: FakeManagementApiOptions,
   ) {
     if (options.databaseUrl) this.admin = postgres(options.databaseUrl, { max: 2, onnotice: () => undefined });
+    this.acceptedTokens = new Set([options.accessToken]);
   }
 
   static async start(options: FakeManagementApiOptions): Promise<FakeManagementApi> {
@@ -141,6 +143,19 @@ export class FakeManagementApi {
     this.unhealthyServices = new Set(services);
   }
 
+  /** The personal access tokens the API accepts from now on (a rotation: add the new one, later drop the old). */
+  acceptTokens(tokens: string[]): void {
+    this.acceptedTokens = new Set(tokens);
+  }
+
+  /** Superuser URL of a fake project's own database (created on first use). */
+  async databaseUrl(ref: string): Promise<string> {
+    const { name } = await this.databaseOf(this.project(ref));
+    const url = new URL(this.options.databaseUrl as string);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
   inject(failure: InjectedFailure): void {
     this.failures.push({ ...failure, left: failure.times ?? 1 });
   }
@@ -148,14 +163,6 @@ export class FakeManagementApi {
   /** Direct SQL on a fake project's database (created on first use). */
   async sql(ref: string): Promise<postgres.Sql> {
     return (await this.databaseOf(this.project(ref))).sql;
-  }
-
-  /** A superuser URL of a fake project's database (created on first use), for tools that connect directly. */
-  async databaseUrl(ref: string): Promise<string> {
-    const { name } = await this.databaseOf(this.project(ref));
-    const url = new URL(this.options.databaseUrl as string);
-    url.pathname = `/${name}`;
-    return url.toString();
   }
 
   mutatingRequests(since = 0): RecordedRequest[] {
@@ -185,7 +192,8 @@ export class FakeManagementApi {
     };
 
     try {
-      if (request.headers.authorization !== `Bearer ${this.options.accessToken}`) {
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+      if (!bearer || !this.acceptedTokens.has(bearer)) {
         return send(401, { message: "Unauthorized" });
       }
       const match = matchOperation(method, url.pathname, url.searchParams);
