@@ -74,6 +74,13 @@ describe("prod stack", () => {
     expect(crds?.retainOnDelete).toBe(true);
   });
 
+  it("locks down every legacy table (lockDownLegacyTables defaults to true on prod) after the migrations, keeping unmanaged functions", () => {
+    const lockdown = only(run, "LegacyLockdown");
+    expect(lockdown.inputs).toMatchObject({ projectRef: PROD_REF, lockAll: true });
+    expect(lockdown.dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE("Migrations")}::supabase-migrations`))).toBe(true);
+    expect(only(run, "FunctionRelease").inputs).toMatchObject({ pruneUnmanagedFunctions: false });
+  });
+
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
     for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
     expect(only(run, "AdoptedProject").retainOnDelete).toBe(true);

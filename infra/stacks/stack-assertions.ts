@@ -23,7 +23,7 @@ import {
   withoutSecrets,
 } from "../../test/support/pulumi-program.ts";
 
-export const SURFACES = ["AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "FunctionRelease"];
+export const SURFACES = ["AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "LegacyLockdown", "FunctionRelease"];
 
 export function supabaseResources(run: ProgramRun): Registration[] {
   return run.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/supabase:"));

@@ -7,6 +7,7 @@ import { AdminBootstrap } from "./resources/admin-bootstrap.ts";
 import { AdoptedProject } from "./resources/adopted-project.ts";
 import { Branch } from "./resources/branch.ts";
 import { FunctionRelease } from "./resources/function-release.ts";
+import { LegacyLockdown } from "./resources/legacy-lockdown.ts";
 import { Migrations } from "./resources/migrations.ts";
 import { Project } from "./resources/project.ts";
 import { Secrets } from "./resources/secrets.ts";
@@ -70,6 +71,8 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
   /** Where the frontend host rewrites /api/v1/* to. */
   readonly apiBaseUrl: pulumi.Output<string>;
   readonly functionUrls: pulumi.Output<Record<string, string>>;
+  /** What the legacy lockdown changed, one line per statement. */
+  readonly legacyLockdown: pulumi.Output<string[]>;
 
   constructor(name: string, args: SupabaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     // Component inputs are not passed to super: Outputs there can leave promises dangling (pulumi/pulumi#23953).
@@ -101,6 +104,14 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
         { ...child, dependsOn: [target, migrations] },
       );
     }
+    // The 2025 backend's tables in public: those holding secrets closed to the API roles (all of them with
+    // lockDownLegacyTables); recorded in love.legacy_lockdown_log, so after the migrations. Nothing on a fresh project.
+    const lockdown = new LegacyLockdown(
+      `${name}-legacy-lockdown`,
+      { ...onTarget, lockAll: args.lockDownLegacyTables === true },
+      { ...child, dependsOn: [target, migrations] },
+    );
+    this.legacyLockdown = lockdown.changes.apply((changes) => (changes ?? []).map((change) => `${change.statement} (${change.reason})`));
     // Functions go live only once the schema they query and the secrets they read are in place.
     const release = new FunctionRelease(
       `${name}-functions`,
@@ -121,7 +132,13 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
     this.functionUrls = pulumi
       .all([target.url, release.id])
       .apply(([url]) => Object.fromEntries(slugs.map((slug) => [slug, `${url}/functions/v1/${slug}`])));
-    this.registerOutputs({ ref: this.ref, url: this.url, apiBaseUrl: this.apiBaseUrl, functionUrls: this.functionUrls });
+    this.registerOutputs({
+      ref: this.ref,
+      url: this.url,
+      apiBaseUrl: this.apiBaseUrl,
+      functionUrls: this.functionUrls,
+      legacyLockdown: this.legacyLockdown,
+    });
   }
 
   private createTarget(

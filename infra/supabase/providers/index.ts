@@ -7,6 +7,7 @@ import { createAdoptedProjectProvider } from "./adopted-project.ts";
 import { createBranchProvider } from "./branch.ts";
 import { createProviderContext, type ProviderContext } from "./context.ts";
 import { createFunctionReleaseProvider } from "./function-release.ts";
+import { createLegacyLockdownProvider } from "./legacy-lockdown.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 import { createProjectProvider } from "./project.ts";
 import { createSecretsProvider } from "./secrets.ts";
@@ -22,7 +23,8 @@ export type ProviderKind =
   | "migrations"
   | "functionRelease"
   | "secrets"
-  | "adminBootstrap";
+  | "adminBootstrap"
+  | "legacyLockdown";
 
 // Each provider is typed by its own inputs; the registry hands them out untyped, as Pulumi does.
 type AnyProvider = pulumi.dynamic.ResourceProvider;
@@ -39,6 +41,7 @@ export function createProviders(context: ProviderContext): Record<ProviderKind, 
     functionRelease: createFunctionReleaseProvider(context),
     secrets: createSecretsProvider(context),
     adminBootstrap: createAdminBootstrapProvider(context),
+    legacyLockdown: createLegacyLockdownProvider(context),
   };
 }
 
