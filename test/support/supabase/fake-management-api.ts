@@ -66,6 +66,11 @@ export interface FakeProject {
   functions: Map<string, FakeFunction>;
   secrets: Map<string, { value: string; updatedAt: string }>;
   branch?: { id: string; name: string; parentRef: string; gitBranch?: string; persistent: boolean; isDefault: boolean };
+  /**
+   * The project's own (default) branch, once branching is enabled. Until then the project lists no branches, and the
+   * first branch created becomes the default one, whatever was asked (terraform-provider-supabase#338).
+   */
+  defaultBranch?: { id: string; name: string; createdAt: string };
   database?: { name: string; sql: postgres.Sql };
 }
 
@@ -354,11 +359,11 @@ export class FakeManagementApi {
       case "POST /v1/projects/{ref}/branches":
         return this.withProject(params, (parent) => this.createBranch(parent, body as Record<string, unknown>));
       case "GET /v1/projects/{ref}/branches":
-        return this.withProject(params, (parent) => ok(this.branchesOf(parent).map((branch) => branchView(branch))));
+        return this.withProject(params, (parent) => ok(this.branchViewsOf(parent)));
       case "GET /v1/projects/{ref}/branches/{name}":
         return this.withProject(params, (parent) => {
-          const branch = this.branchesOf(parent).find((candidate) => candidate.branch?.name === params["name"]);
-          return branch ? ok(branchView(branch)) : notFound("Branch not found");
+          const branch = this.branchViewsOf(parent).find((candidate) => candidate["name"] === params["name"]);
+          return branch ? ok(branch) : notFound("Branch not found");
         });
       case "GET /v1/branches/{branch_id_or_ref}":
         return this.withBranch(params, (branch) => {
@@ -411,8 +416,14 @@ export class FakeManagementApi {
 
   private createBranch(parent: FakeProject, body: Record<string, unknown>): Answer {
     const name = String(body["branch_name"]);
-    if (this.branchesOf(parent).some((branch) => branch.branch?.name === name)) {
+    if (this.branchViewsOf(parent).some((branch) => branch["name"] === name)) {
       return { status: 409, body: { message: `Branch with name ${name} already exists` } };
+    }
+    if (body["is_default"] === true || !parent.defaultBranch) {
+      if (parent.defaultBranch) return { status: 409, body: { message: "This project already has a default branch" } };
+      // The default branch is the project itself: no new database.
+      parent.defaultBranch = { id: randomUUID(), name, createdAt: new Date().toISOString() };
+      return { status: 201, body: this.defaultBranchView(parent) };
     }
     const branch = this.newProject(`${parent.name}-${name}`, parent.organizationSlug, parent.region, "branch-password");
     branch.branch = {
@@ -475,6 +486,27 @@ export class FakeManagementApi {
       created_at: project.createdAt,
       status: this.statusOf(project),
       database: { host: `db.${project.ref}.supabase.co`, version: "17.4", postgres_engine: "17", release_channel: "ga" },
+    };
+  }
+
+  private branchViewsOf(parent: FakeProject): Record<string, unknown>[] {
+    const previews = this.branchesOf(parent).map((branch) => branchView(branch));
+    return parent.defaultBranch ? [this.defaultBranchView(parent), ...previews] : previews;
+  }
+
+  private defaultBranchView(parent: FakeProject): Record<string, unknown> {
+    const info = parent.defaultBranch as NonNullable<FakeProject["defaultBranch"]>;
+    return {
+      id: info.id,
+      name: info.name,
+      project_ref: parent.ref,
+      parent_project_ref: parent.ref,
+      is_default: true,
+      persistent: true,
+      status: "FUNCTIONS_DEPLOYED",
+      created_at: info.createdAt,
+      updated_at: info.createdAt,
+      with_data: false,
     };
   }
 
