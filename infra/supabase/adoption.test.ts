@@ -126,7 +126,7 @@ describe("adopting the legacy production project", () => {
 
   it("previews every change without making one", async () => {
     rowsBefore = await legacy.rowCounts();
-    historyBefore = await (await api.sql(LEGACY_REF))`select * from supabase_migrations.schema_migrations order by version`;
+    historyBefore = [...(await (await api.sql(LEGACY_REF))`select * from supabase_migrations.schema_migrations order by version`)];
     expect(await reachesOurs("queue", "/status?clinic=lab")).toBe(false);
     const providers = createProviders(context) as unknown as Record<string, Provider>;
     const since = api.requests.length;

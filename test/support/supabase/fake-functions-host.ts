@@ -54,7 +54,9 @@ export class FakeFunctionsHost {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", this.url);
     const match = /^\/([a-z]{20})\/functions\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    const answer = (status: number, body: unknown) => response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const answer = (status: number, body: unknown): void => {
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    };
     try {
       const [, ref, slug, rest] = match ?? [];
       let project;
