@@ -103,6 +103,19 @@ describe("merging list-valued keys into what the project has", () => {
     expect(api.mutatingRequests(since)).toEqual([]);
   });
 
+  it("sees no drift on refresh while a merged list still holds our entries, and drift once one of ours is gone", async () => {
+    const target = api.addProject({ name: "refresh-lists", organizationSlug: "love-org" });
+    const provider = createServiceConfigProvider("postgrest", testContext());
+    const wanted = { ...connectionTo(api), projectRef: target.ref, settings: { db_schema: "public,love_api" } };
+    const { id, outs } = await provider.create(wanted);
+    expect(target.postgrest["db_schema"]).toBe("public,graphql_public,love_api");
+    const refreshed = await provider.read?.(id, outs);
+    expect(await provider.diff(id, refreshed?.props ?? outs, wanted)).toMatchObject({ changes: false });
+    target.postgrest["db_schema"] = "public,graphql_public";
+    const drifted = await provider.read?.(id, outs);
+    expect(await provider.diff(id, drifted?.props ?? outs, wanted)).toMatchObject({ changes: true });
+  });
+
   it("keeps every schema the Data API already exposes", async () => {
     const target = api.addProject({ name: "schemas", organizationSlug: "love-org" });
     target.postgrest["db_schema"] = "public,graphql_public,storage";

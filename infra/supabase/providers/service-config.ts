@@ -95,9 +95,12 @@ export function createServiceConfigProvider(
       if (!props) throw new Error(`Cannot read ${surface} config ${id} without its recorded state`);
       const live = await context.clientFor(props).getServiceConfig(surface, props.projectRef);
       const settings: ConfigSettings = {};
-      for (const key of Object.keys(props.settings)) {
+      for (const [key, recorded] of Object.entries(props.settings)) {
         const value = live[key];
-        if (isConfigValue(value)) settings[key] = value;
+        if (!isConfigValue(value)) continue;
+        // A merged list holds others' entries too: it is as we left it while it still holds all of ours.
+        const listed = LIST_KEYS[surface].includes(key);
+        settings[key] = listed && entriesOf(recorded).every((entry) => entriesOf(value).includes(entry)) ? recorded : value;
       }
       return { id, props: { ...props, settings } };
     },
