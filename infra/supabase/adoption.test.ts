@@ -137,10 +137,7 @@ describe("adopting the legacy production project", () => {
     }
     expect(api.mutatingRequests(since)).toEqual([]);
 
-    expect(checked.get("authConfig")?.["plan"]).toEqual({
-      disable_signup: "false → true",
-      external_anonymous_users_enabled: "(unset) → false",
-    });
+    expect(checked.get("authConfig")?.["plan"]).toEqual({ disable_signup: "false → true" });
     expect(checked.get("postgrestConfig")?.["plan"]).toEqual({});
     const release = checked.get("functionRelease")?.["plan"] as { deploy: string[]; remove: string[]; keep: string[] };
     expect(release.remove).toEqual([]);

@@ -9,7 +9,8 @@ import postgres from "postgres";
 import { prepareSupabaseSurface } from "../../../local/migrations.ts";
 import { freePort } from "../../../local/ports.ts";
 import type { ProjectStatus, ServiceName } from "../../../infra/supabase/api/types.ts";
-import { checkJsonBody, type MatchedOperation, matchOperation } from "./api-contract.ts";
+import { checkJsonBody, documentedMinimum, type MatchedOperation, matchOperation } from "./api-contract.ts";
+import { checkAgainstSchema } from "./schema-check.ts";
 import { activateFunctions, deployFunction, type FakeFunction, functionView } from "./fake-edge-functions.ts";
 
 /** What an operation answers: a status and an optional JSON body. */
@@ -232,6 +233,12 @@ export class FakeManagementApi {
       if (result.status >= 200 && result.status < 300 && !match.responses.includes(String(result.status))) {
         throw new Error(`fake answered ${result.status} to ${match.key}, which documents ${match.responses.join(", ")}`);
       }
+      // The fake holds its own answers to the document too: every documented field of the right type, no other.
+      const responseSchema = result.status < 300 ? match.responseSchema(result.status) : undefined;
+      if (responseSchema && result.body !== undefined) {
+        const problems = checkAgainstSchema(result.body, responseSchema, "response");
+        if (problems.length > 0) throw new Error(`fake's answer to ${match.key} is not the documented one: ${problems.slice(0, 5).join("; ")}`);
+      }
       if (failure?.dropAfterProcessing) {
         record.status = -1;
         this.requests.push(record);
@@ -448,9 +455,23 @@ export class FakeManagementApi {
       dbPassword,
       pollsLeft: this.options.pollsUntilHealthy ?? 1,
       ...(this.holdNewProjectsIn ? { stuckIn: this.holdNewProjectsIn } : {}),
-      authConfig: { site_url: "http://localhost:3000", uri_allow_list: "", disable_signup: false, jwt_exp: 3600 },
-      postgrest: { db_schema: "public,graphql_public", max_rows: 1000, db_extra_search_path: "public,extensions", db_pool: null },
-      realtime: { private_only: false, max_concurrent_users: 200, suspend: false },
+      // Every field the documented answers carry, then the values a new project has for the ones we look at.
+      authConfig: {
+        ...documentedMinimum("GET /v1/projects/{ref}/config/auth"),
+        site_url: "http://localhost:3000",
+        uri_allow_list: "",
+        disable_signup: false,
+        jwt_exp: 3600,
+        external_anonymous_users_enabled: false,
+      },
+      postgrest: {
+        ...documentedMinimum("GET /v1/projects/{ref}/postgrest"),
+        db_schema: "public,graphql_public",
+        max_rows: 1000,
+        db_extra_search_path: "public,extensions",
+        db_pool: null,
+      },
+      realtime: { ...documentedMinimum("GET /v1/projects/{ref}/config/realtime"), private_only: false, max_concurrent_users: 200, suspend: false },
       functions: new Map(),
       secrets: new Map(),
     };
