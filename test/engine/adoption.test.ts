@@ -131,6 +131,9 @@ describe("taking over production under the real engine", () => {
     expect(engine.api.requests.slice(before).filter((r) => r.path === "/v1/projects" && r.method === "POST")).toEqual([]);
     expect(up.outputs["supabaseProjectRef"]?.value).toBe(LEGACY_REF);
     expect(up.outputs["apiBaseUrl"]?.value).toBe(`https://${LEGACY_REF}.supabase.co/functions/v1`);
+    // `up` prints what the lockdown changed among the stack's outputs.
+    expect(up.stdout).toContain("legacyLockdown");
+    expect(up.stdout).toContain('revoke all on table public.\\"pins\\" from \\"anon\\"');
     expect(up.outputs["legacyLockdown"]?.value).toEqual(
       expect.arrayContaining([expect.stringMatching(/^revoke all on table public\."admin_users" from "anon" \(holds secrets \(password\)\)$/)]),
     );
