@@ -9,10 +9,15 @@ import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
 import { releaseOf } from "./release-version.ts";
 import type { AdoptedProjectTarget, BranchTarget, ProjectTarget } from "./supabase/environment.ts";
 
+/** Where a project's APIs (and so its edge functions) answer. */
+export const DEFAULT_PROJECT_URL = "https://{ref}.supabase.co";
+
 export type StackKind = "staging" | "prod" | "preview";
 
 export interface SupabaseSettings {
   apiUrl: string;
+  /** Base URL of a project's APIs, `{ref}` standing for its ref (supabaseProjectUrl). */
+  projectUrl: string;
   accessToken: pulumi.Output<string>;
   target: ProjectTarget | AdoptedProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
@@ -258,6 +263,10 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
   const apiUrlProblem = url(apiUrl);
   if (apiUrlProblem) problems.push(`supabaseApiUrl ${apiUrlProblem}`);
 
+  const projectUrl = text("supabaseProjectUrl", DEFAULT_PROJECT_URL) as string;
+  const projectUrlProblem = projectUrl.includes("{ref}") ? url(projectUrl.replaceAll("{ref}", "abcdefghijklmnopqrst")) : "must contain {ref}";
+  if (projectUrlProblem) problems.push(`supabaseProjectUrl ${projectUrlProblem} (default ${DEFAULT_PROJECT_URL})`);
+
   const tokenFromEnv = config.env("SUPABASE_ACCESS_TOKEN");
   const accessToken = config.getSecret("supabaseAccessToken") ?? (tokenFromEnv ? pulumi.secret(tokenFromEnv) : undefined);
   if (!accessToken) {
@@ -377,6 +386,7 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
     ...(prNumber !== undefined ? { prNumber } : {}),
     supabase: {
       apiUrl,
+      projectUrl,
       accessToken: accessToken as pulumi.Output<string>,
       target,
       readyTimeoutMinutes,

@@ -1,7 +1,7 @@
 // `npm run deploy -- --stack <name>`: the gated deploy.
 //   1. the work tree is exactly one commit (nothing uncommitted, nothing untracked)
 //   2. the regression tests pass on that commit
-//   3. the monitoring proof succeeds (staging and prod)
+//   3. the monitoring proof succeeds (staging and prod; skipped, and recorded, only by the --first-deploy bootstrap)
 //   4. pulumi up, with the commit in the update message
 //   5. verification: smoke tests, then the 5xx ratio under 2% with enough traffic
 //   6. pass: mark the commit stable for the stack; fail: roll back to the stable commit by itself, exit non-zero
@@ -22,6 +22,12 @@ export interface DeployOptions extends ReleaseContext {
   install?: CommandSpec;
   /** Create the stack if missing (pr-<n> only). */
   createStack?: boolean;
+  /**
+   * The bootstrap of staging or prod: allowed only while the stack has no update yet. The monitoring proof needs the
+   * Prometheus this very `up` creates, so it is skipped (the tests still run), and the skip is recorded in the update
+   * message and the stable marker. Without a Prometheus the release is verified by the smoke tests alone.
+   */
+  firstDeploy?: boolean;
   /** Plain stack configuration to set before `up`. */
   config?: Record<string, string>;
   /** Push the stable tag to this remote after marking (CI: origin). */
@@ -40,7 +46,10 @@ const short = (commit: string) => commit.slice(0, 12);
 export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const { reporter, stack } = options;
   checkStackName(stack);
-  checkVerifySettings(stack, options.verify);
+  if (options.firstDeploy && !isProtectedStack(stack)) {
+    throw new UsageError(`--first-deploy is for staging and prod; ${stack} needs no monitoring proof anyway`);
+  }
+  if (!options.firstDeploy) checkVerifySettings(stack, options.verify);
   if (options.createStack && !isPreviewStack(stack)) {
     throw new UsageError(`--create-stack is for pr-<n> stacks only; ${stack} must already exist`);
   }
@@ -68,7 +77,14 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   reporter.ok();
 
   reporter.step("monitoring proof");
-  if (isProtectedStack(stack)) {
+  if (options.firstDeploy) {
+    try {
+      await requireNeverDeployed(context, stack);
+    } catch (error) {
+      return refuse(reporter, error);
+    }
+    reporter.skip(`first deploy of ${stack}: the monitoring this update creates does not exist yet (recorded in the update message and the stable tag)`);
+  } else if (isProtectedStack(stack)) {
     try {
       await runMonitoringProof(repoDir, stack, commands.proof, reporter, options.verify.prometheus?.url);
     } catch (error) {
@@ -87,7 +103,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   } catch (error) {
     return refuse(reporter, error instanceof GateRefusal ? new GateRefusal(`after the gate: ${error.message}`) : error);
   }
-  const message = `love deploy ${commit} "${subject.slice(0, 100)}"`;
+  const message = `love deploy ${commit} "${subject.slice(0, 100)}"${options.firstDeploy ? ` ${FIRST_DEPLOY_NOTE}` : ""}`;
   let up: UpResult;
   try {
     const driver = await openStack({
@@ -153,13 +169,27 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   reporter.step(`mark ${short(commit)} stable for ${stack}`);
   const now = (options.now ?? (() => new Date()))();
   const written = await markStable(repoDir, stack, commit, {
-    note: `deployed and verified ${now.toISOString()}; ${verification.summary}`,
+    note: `deployed and verified ${now.toISOString()}; ${verification.summary}${options.firstDeploy ? `; ${FIRST_DEPLOY_NOTE}` : ""}`,
     ...(options.pushTagTo ? { pushTo: options.pushTagTo } : {}),
   });
   reporter.ok(written.join(", "));
   const summary = `${stack} runs ${short(commit)} "${subject}", verified and marked stable`;
   reporter.info(summary);
   return { exitCode: EXIT.ok, summary, commit };
+}
+
+export const FIRST_DEPLOY_NOTE = "(first deploy: no monitoring proof, the monitoring is created by this update)";
+
+/** --first-deploy is the bootstrap only: a stack with any update has had its chance to create its monitoring. */
+async function requireNeverDeployed(context: DeployOptions, stack: string): Promise<void> {
+  const driver = await openStack({ workDir: context.repoDir, stack, create: false, ...(context.pulumiRoot ? { pulumiRoot: context.pulumiRoot } : {}) });
+  const last = await driver.lastDeployment();
+  if (last) {
+    throw new GateRefusal(
+      `--first-deploy: ${stack} was deployed before (last update ${last.result}: "${last.message}"), so its monitoring ` +
+        "must prove itself: deploy without --first-deploy (with PROMETHEUS_URL / ALERTMANAGER_URL of that monitoring)",
+    );
+  }
 }
 
 function refuse(reporter: DeployOptions["reporter"], error: unknown): DeployReport {

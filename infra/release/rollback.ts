@@ -1,5 +1,5 @@
-// Rollback = redeploy the stable commit of a stack ("roll forward" to known-good code and config; Pulumi has no
-// rollback of its own). The stable commit is checked out into a temporary git worktree, so the caller's checkout is
+// Rollback = redeploy the stable commit of a stack ("roll forward" to known-good code with the stack's current
+// configuration; Pulumi has no rollback of its own). The stable commit is checked out into a temporary git worktree, so the caller's checkout is
 // never touched, its locked dependencies installed there, `pulumi up` run there, and the result verified.
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -10,6 +10,7 @@ import { describeCommand, runCommand, type CommandSpec } from "./process.ts";
 import { openStack, type Deployment } from "./pulumi-stack.ts";
 import type { Reporter } from "./reporter.ts";
 import { readStable, stableTag, markerFile } from "./stable-marker.ts";
+import { carryStackConfig, stackConfigFile } from "./stack-config.ts";
 import { isProtectedStack, type VerifySettings } from "./settings.ts";
 import { verifyRelease } from "./verify/verify.ts";
 
@@ -99,10 +100,11 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
       `to ${stable.commit} "${subject}"`,
       "steps that would run:",
       `  1. git worktree add --detach <temp dir> ${short(stable.commit)}`,
-      `  2. ${describeCommand(install)} (in the worktree)`,
-      `  3. pulumi up --stack ${stack} (in the worktree, message "love rollback ${stack} to ${short(stable.commit)} ...")`,
-      "  4. verify: smoke tests, then the 5xx ratio",
-      "  5. git worktree remove",
+      `  2. copy this checkout's ${stackConfigFile(stack)} into it (the current configuration and secrets stay)`,
+      `  3. ${describeCommand(install)} (in the worktree)`,
+      `  4. pulumi up --stack ${stack} (in the worktree, message "love rollback ${stack} to ${short(stable.commit)} ...")`,
+      "  5. verify: smoke tests, then the 5xx ratio",
+      "  6. git worktree remove",
       "dry run: nothing was changed",
     ];
     for (const line of plan) reporter.info(line);
@@ -122,6 +124,10 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     reporter.step(`check out ${short(stable.commit)} into a temporary worktree`);
     await addWorktree(repoDir, worktree, stable.commit);
     reporter.ok(worktree);
+
+    reporter.step(`keep ${stack}'s current configuration (${stackConfigFile(stack)} of this checkout, not the stable commit's)`);
+    const carried = await carryStackConfig(repoDir, worktree, stack);
+    reporter.ok(carried === "copied" ? `${stackConfigFile(stack)} copied into the worktree` : `this checkout has no ${stackConfigFile(stack)}: defaults only`);
 
     reporter.step(`install its dependencies: ${describeCommand(install)}`);
     const installed = await runCommand(install, { cwd: worktree, onLine: reporter.output });

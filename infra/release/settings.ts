@@ -118,13 +118,21 @@ export function resolveVerifySettings(flags: VerifyFlags, env: NodeJS.ProcessEnv
   if (inconclusive !== "keep" && inconclusive !== "rollback") {
     throw new UsageError(`--on-inconclusive: expected keep or rollback, got "${inconclusive}"`);
   }
+  // How long the functions get to go live after `up`: LOVE_VERIFY_SMOKE_ATTEMPTS tries, LOVE_VERIFY_SMOKE_INTERVAL apart.
+  const attemptsText = pick(undefined, "LOVE_VERIFY_SMOKE_ATTEMPTS");
+  const smokeAttempts = attemptsText === undefined ? VERIFY_DEFAULTS.smokeAttempts : Number(attemptsText);
+  if (!Number.isInteger(smokeAttempts) || smokeAttempts < 1) {
+    throw new UsageError(`LOVE_VERIFY_SMOKE_ATTEMPTS: "${attemptsText}" is not a positive integer`);
+  }
+  const intervalText = pick(undefined, "LOVE_VERIFY_SMOKE_INTERVAL");
+  const smokeIntervalMs = intervalText ? parseDuration(intervalText, "smoke test interval") : VERIFY_DEFAULTS.smokeIntervalMs;
   return {
     ...(url ? { prometheus: { url, ...(token ? { bearerToken: token } : {}), ...(selector ? { selector } : {}) } } : {}),
     windowMs,
     bakeMs,
     minRequests,
-    smokeAttempts: VERIFY_DEFAULTS.smokeAttempts,
-    smokeIntervalMs: VERIFY_DEFAULTS.smokeIntervalMs,
+    smokeAttempts,
+    smokeIntervalMs,
     requestTimeoutMs: VERIFY_DEFAULTS.requestTimeoutMs,
     onInconclusive: inconclusive,
   };
@@ -138,4 +146,13 @@ export function checkVerifySettings(stack: string, settings: VerifySettings): vo
         "(the 5xx ratio under 2% is part of the release gate)",
     );
   }
+}
+
+/**
+ * LOVE_RELEASE_INSTALL: the shell command that installs a rollback worktree's dependencies instead of `npm ci`
+ * (e.g. `npm ci --prefer-offline` on a machine with a warm cache). Unset: `npm ci`.
+ */
+export function installCommandFrom(env: NodeJS.ProcessEnv = process.env): { command: string; args: string[] } | undefined {
+  const text = env.LOVE_RELEASE_INSTALL?.trim();
+  return text ? { command: "sh", args: ["-c", text] } : undefined;
 }

@@ -1,6 +1,6 @@
 // Taking over production, provider by provider in the order the stack runs them, against the "legacy production"
 // fixture (test/support/supabase/legacy-production.ts) on the contract fake and a real Postgres, with the function
-// URLs served by Deno (test/support/supabase/fake-functions-host.ts). What the checks (the preview) see changes
+// URLs served by Deno (test/support/supabase/fake-edge-runtime.ts). What the checks (the preview) see changes
 // nothing; the adoption keeps every legacy row, closes admin_users and pins to anon, leaves the legacy functions and
 // the CLI-written history as they were, keeps the redirect URLs and exposed schemas, and makes our API answer on
 // the function URLs the frontend's host rewrites to; a second pass changes nothing; deleting changes nothing of
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../local/ports.ts";
 import { type PostgresHandle, startPostgres } from "../../local/postgres.ts";
-import { FakeFunctionsHost } from "../../test/support/supabase/fake-functions-host.ts";
+import { FakeEdgeRuntime } from "../../test/support/supabase/fake-edge-runtime.ts";
 import type { FakeManagementApi } from "../../test/support/supabase/fake-management-api.ts";
 import {
   createLegacyProduction,
@@ -35,7 +35,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 let tempRoot: string;
 let postgres: PostgresHandle;
 let api: FakeManagementApi;
-let host: FakeFunctionsHost;
+let host: FakeEdgeRuntime;
 let legacy: LegacyProduction;
 let context: ProviderContext;
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
   await chmod(tempRoot, 0o755);
   postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
   api = await startFakeApi({ databaseUrl: postgres.url, pollsUntilHealthy: 0 });
-  host = await FakeFunctionsHost.start(api);
+  host = await FakeEdgeRuntime.start(api, path.join(REPO_ROOT, "node_modules"));
   legacy = await createLegacyProduction(api);
   context = testContext({ projectRoot: REPO_ROOT });
 }, 180_000);
@@ -95,7 +95,7 @@ async function readAsAnon(table: string): Promise<string> {
 }
 
 const call = (slug: string, rest = "", init: RequestInit = {}) =>
-  fetch(`${host.functionsUrl(LEGACY_REF)}/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
+  fetch(`${host.url}/${LEGACY_REF}/functions/v1/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
 
 /**
  * The frontend's paths (its host rewrites /api/v1/<path> to /functions/v1/<path>): each must reach a function of

@@ -40,6 +40,8 @@ export interface BranchTarget {
 
 export interface SupabaseEnvironmentArgs {
   apiUrl: string;
+  /** Base URL of the project's APIs with `{ref}` for its ref; default https://{ref}.supabase.co. */
+  projectUrl?: string;
   accessToken: pulumi.Input<string>;
   target: ProjectTarget | AdoptedProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
@@ -126,11 +128,12 @@ export class SupabaseEnvironment extends pulumi.ComponentResource {
 
     // Outputs come from the target resource, so what reads them (monitoring's scrape config) waits for its checks.
     this.ref = target.ref;
-    this.url = target.url;
-    this.apiBaseUrl = pulumi.interpolate`${target.url}/functions/v1`;
+    const template = args.projectUrl;
+    this.url = template ? target.ref.apply((ref) => template.replaceAll("{ref}", ref)) : target.url;
+    this.apiBaseUrl = pulumi.interpolate`${this.url}/functions/v1`;
     const slugs = args.sources.functions.map((fn) => fn.slug);
     this.functionUrls = pulumi
-      .all([target.url, release.id])
+      .all([this.url, release.id])
       .apply(([url]) => Object.fromEntries(slugs.map((slug) => [slug, `${url}/functions/v1/${slug}`])));
     this.registerOutputs({
       ref: this.ref,

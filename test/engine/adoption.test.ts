@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../support/engine/engine-harness.ts";
-import { FakeFunctionsHost } from "../support/supabase/fake-functions-host.ts";
+import type { FakeEdgeRuntime } from "../support/supabase/fake-edge-runtime.ts";
 import {
   createLegacyProduction,
   LEGACY_FUNCTIONS,
@@ -28,7 +28,7 @@ const run = promisify(execFile);
 const ALL = 10;
 
 let engine: Engine;
-let host: FakeFunctionsHost;
+let host: FakeEdgeRuntime;
 let legacy: LegacyProduction;
 let stack: Stack;
 let rowsBefore: Record<string, number>;
@@ -43,18 +43,15 @@ const connection = () => ({
 });
 
 beforeAll(async () => {
-  engine = await startEngine();
-  host = await FakeFunctionsHost.start(engine.api);
+  engine = await startEngine({ edgeRuntime: true });
+  host = engine.edge as FakeEdgeRuntime;
   legacy = await createLegacyProduction(engine.api);
   rowsBefore = await legacy.rowCounts();
   historyBefore = [...(await (await engine.api.sql(LEGACY_REF))`select * from supabase_migrations.schema_migrations order by version`)];
   // Pulumi.prod.yaml of the copy gives supabaseProjectRef and the region; the rest is set here.
   stack = await engine.stack("prod", connection());
 }, 20 * 60_000);
-afterAll(async () => {
-  await host?.stop();
-  await engine?.close();
-});
+afterAll(async () => engine?.close());
 
 async function readAsAnon(table: string): Promise<string> {
   const sql = await engine.api.sql(LEGACY_REF);
@@ -68,7 +65,7 @@ async function readAsAnon(table: string): Promise<string> {
 
 /** A function URL of the project, as the frontend's host reaches it (it sends the anon key). */
 const call = (slug: string, rest = "", init: RequestInit = {}) =>
-  fetch(`${host.functionsUrl(LEGACY_REF)}/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
+  fetch(`${host.url}/${LEGACY_REF}/functions/v1/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
 
 /** True when the path reached a function of ours (a contract answer, even a 404), not the gateway's "not found". */
 async function reachesOurs(slug: string, rest = ""): Promise<boolean> {

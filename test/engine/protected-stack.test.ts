@@ -33,7 +33,7 @@ afterAll(async () => engine?.close());
 
 const project = () => engine.api.projectNamed("love-backend-staging") as FakeProject;
 
-describe(`${STACK} (protected) under the real engine`, () => {
+describe(`${STACK} (protected) under the real engine`, { timeout: 300_000 }, () => {
   it("previews and creates the project and everything on it from empty", async () => {
     expect((await stack.preview()).changeSummary).toEqual({ create: ALL });
     const up = await stack.up();

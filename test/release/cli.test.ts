@@ -1,5 +1,5 @@
-// The commands as people and CI run them: `npm run deploy` / the rollback CLI in a child process, with the fake pulumi
-// first on PATH (as pulumi/actions puts the real one there), Prometheus from the environment.
+// The commands as people and CI run them: `npm run deploy` / the rollback CLI in a child process, with the real pulumi
+// (wrapped to record its invocations) first on PATH, as pulumi/actions puts it there, Prometheus from the environment.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,8 +56,7 @@ describe("the commands", () => {
     expect(result.code, result.out).toBe(0);
     expect(result.out).toContain("no --stack given: using prod");
     expect(result.out).toContain("marked stable");
-    const state = await h.pulumi.state();
-    expect(state.stacks.prod?.deployed?.commit).toBe(h.firstCommit);
+    expect((await h.pulumi.deployed("prod"))?.commit).toBe(h.firstCommit);
     const last = (await h.pulumi.ups("prod")).at(-1)!;
     expect(last.cwd).toBe(h.repo);
     expect(last.args[last.args.indexOf("--message") + 1]).toContain(`love deploy ${h.firstCommit}`);

@@ -1,4 +1,4 @@
-// `deploy()` end to end against a real git repository, the fake pulumi CLI (through the real Automation API), a fake
+// `deploy()` end to end against a real git repository, the real Pulumi CLI (through the Automation API), a fake
 // deployed API and a fake Prometheus.
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -95,9 +95,7 @@ describe("pulumi refusing before it changes anything is a refusal, not a failed 
 
   it("a stack locked by another update: no rollback is attempted", async () => {
     h = await createHarness("staging");
-    const state = await h.pulumi.state();
-    state.stacks.staging!.locked = true;
-    await h.pulumi.write(state);
+    await h.pulumi.lock("staging");
     const report = await deploy(options(h));
     expect(report.exitCode).toBe(EXIT.refused);
     expect(report.summary).toContain("the stack is locked by another update");
@@ -120,7 +118,7 @@ describe("a release that passes verification", () => {
     expect(up?.cwd).toBe(h.repo);
     expect(up?.args).toEqual(expect.arrayContaining(["up", "--yes", "--skip-preview", "--stack", "prod"]));
     expect(up?.args[up.args.indexOf("--message") + 1]).toBe(`love deploy ${h.firstCommit} "first release"`);
-    expect((await h.pulumi.state()).stacks.prod?.deployed?.commit).toBe(h.firstCommit);
+    expect((await h.pulumi.deployed("prod"))?.commit).toBe(h.firstCommit);
     // Verification really ran: every smoke check, then both Prometheus queries.
     expect(h.api.requests.map((url) => url.split("?")[0])).toEqual([
       "/functions/v1/health/status",
@@ -153,7 +151,9 @@ describe("preview stacks", () => {
       "stack init pr-7",
       "config set-all --stack pr-7 --plaintext supabaseParentProjectRef=abcdefghijklmnopqrst",
     ]);
-    expect((await h.pulumi.state()).stacks["pr-7"]?.config).toEqual({ supabaseParentProjectRef: { value: "abcdefghijklmnopqrst", secret: false } });
+    // The CLI wrote the stack file into the work tree (git-ignored, as in this repository).
+    expect(await readFile(path.join(h.repo, "Pulumi.pr-7.yaml"), "utf8")).toContain("love-backend:supabaseParentProjectRef: abcdefghijklmnopqrst");
+    expect(await uncommittedChanges(h.repo)).toEqual([]);
     expect(h.output()).toContain("skipped monitoring proof: pr-7 is a preview stack");
     expect(h.output()).toContain("5xx ratio not checked (no Prometheus for this stack)");
     expect(h.prometheus.requests).toEqual([]);
@@ -184,7 +184,7 @@ describe("a release that fails", () => {
     expect(rollbackUp.args[rollbackUp.args.indexOf("--message") + 1]).toContain(`love rollback staging to ${h.firstCommit}`);
     expect(existsSync(rollbackUp.cwd)).toBe(false);
     expect(await git(h.repo, "worktree", "list", "--porcelain")).not.toContain(rollbackUp.cwd);
-    expect((await h.pulumi.state()).stacks.staging?.deployed?.commit).toBe(h.firstCommit);
+    expect((await h.pulumi.deployed("staging"))?.commit).toBe(h.firstCommit);
     // The stable marker still names the good commit; the caller's checkout is untouched.
     expect((await readFile(path.join(h.repo, ".last-stable-version.staging"), "utf8")).trim()).toBe(h.firstCommit);
     expect(await git(h.repo, "rev-parse", "HEAD")).toBe(bad);
@@ -197,8 +197,8 @@ describe("a release that fails", () => {
     const report = await deploy(options(h));
     expect(report.exitCode, h.output()).toBe(EXIT.rolledBack);
     expect(report.summary).toContain("pulumi up of");
-    expect(h.output()).toContain("error: update failed");
-    expect((await h.pulumi.state()).stacks.staging?.deployed?.commit).toBe(h.firstCommit);
+    expect(h.output()).toContain("error: this release's program fails");
+    expect((await h.pulumi.deployed("staging"))?.commit).toBe(h.firstCommit);
   });
 
   it("exits 'needs a human' when a failed release has no stable release to go back to", async () => {

@@ -1,4 +1,4 @@
-// `rollback()` against a real git repository and the fake pulumi CLI, through the real Automation API.
+// `rollback()` against a real git repository and the real Pulumi CLI, through the Automation API.
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -62,7 +62,7 @@ describe("rollback", () => {
     expect(h.output()).toContain("npm ci --no-audit --no-fund (in the worktree)");
     expect(h.output()).toContain("dry run: nothing was changed");
     expect((await h.pulumi.ups("staging")).length).toBe(upsBefore);
-    expect((await h.pulumi.state()).stacks.staging?.deployed?.commit).toBe(second);
+    expect((await h.pulumi.deployed("staging"))?.commit).toBe(second);
 
     const report = await rollback(context(h));
     expect(report.outcome, h.output()).toBe("rolled-back");
@@ -74,7 +74,7 @@ describe("rollback", () => {
     expect(last.cwd).not.toBe(h.repo);
     expect(path.basename(path.dirname(last.cwd))).toMatch(/^love-rollback-staging-/);
     expect(existsSync(last.cwd)).toBe(false);
-    expect((await h.pulumi.state()).stacks.staging?.deployed?.commit).toBe(h.firstCommit);
+    expect((await h.pulumi.deployed("staging"))?.commit).toBe(h.firstCommit);
     // The caller's checkout is exactly as it was.
     expect(await git(h.repo, "rev-parse", "HEAD")).toBe(second);
     expect(await uncommittedChanges(h.repo)).toEqual([]);
@@ -108,8 +108,7 @@ describe("rollback", () => {
     // Now whatever is deployed answers 503 (say its database is gone): the rollback itself fails verification.
     await commitRelease(h.repo, "third release", { release: { requests: 10 } });
     expect((await deploy(context(h))).exitCode).toBe(EXIT.inconclusive);
-    const state = await h.pulumi.state();
-    await h.pulumi.write({ ...state, override: { health: 503 } });
+    h.override = { health: 503 };
     const failed = await rollback(context(h));
     expect(failed.outcome).toBe("failed");
     expect(failed.exitCode).toBe(EXIT.needsHuman);

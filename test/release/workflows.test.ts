@@ -45,7 +45,7 @@ describe("GitHub workflows", () => {
 
   it("use only the official actions, pinned to a major version", () => {
     const uses = allSteps.flatMap((step) => (step.uses ? [step.uses] : []));
-    for (const action of uses) expect(action).toMatch(/^(actions\/checkout|actions\/setup-node|pulumi\/actions)@v\d+$/);
+    for (const action of uses) expect(action).toMatch(/^(actions\/checkout|actions\/setup-node|actions\/setup-go|actions\/cache|pulumi\/actions)@v\d+$/);
     expect(uses).toContain("pulumi/actions@v6");
     expect(uses).toContain("actions/setup-node@v4");
   });

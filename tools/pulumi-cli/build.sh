@@ -9,6 +9,11 @@ root="$(cd "$here/../.." && pwd)"
 out="$root/.tools/pulumi"
 bin="$out/bin/pulumi"
 
+if ! command -v go >/dev/null 2>&1; then
+  echo "tools/pulumi-cli/build.sh needs the Go toolchain (go 1.25 or newer) and the Go module proxy" >&2
+  exit 1
+fi
+
 version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2; exit }' "$here/go.mod")"
 sdk_version="$(awk '$1 == "github.com/pulumi/pulumi/sdk/v3" { print $2; exit }' "$here/go.mod")"
 if [ -z "$version" ] || [ "$version" != "$sdk_version" ]; then

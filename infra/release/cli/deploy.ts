@@ -1,7 +1,7 @@
 // npm run deploy -- --stack <name>   (see infra/release/README.md)
 import { deploy } from "../deploy.ts";
 import { createReporter } from "../reporter.ts";
-import { resolveVerifySettings, UsageError } from "../settings.ts";
+import { installCommandFrom, resolveVerifySettings, UsageError } from "../settings.ts";
 import { parseFlags, runCli, stackFlag, VERIFY_HELP, VERIFY_OPTIONS, verifyFlags } from "./common.ts";
 
 const USAGE = `usage: npm run deploy -- [--stack staging|prod|pr-<n>] [options]
@@ -10,6 +10,10 @@ const USAGE = `usage: npm run deploy -- [--stack staging|prod|pr-<n>] [options]
   Without --stack: prod (the stack .last-stable-version belongs to).
 
   --create-stack         create the stack if missing (pr-<n> only)
+  --first-deploy         staging/prod only, and only while the stack has never been updated: the first up creates
+                         the monitoring the proof needs, so the proof is skipped (the tests still run) and the skip is
+                         recorded in the update message and the stable tag; verified by smoke tests (and Prometheus
+                         when one is given)
   --config key=value     plain stack configuration to set before up (repeatable)
   --push-tag             push the stable/<stack> tag to origin after marking (LOVE_RELEASE_PUSH_TAGS=1)
 ${VERIFY_HELP}
@@ -22,6 +26,7 @@ await runCli("deploy", USAGE, async () => {
     ...VERIFY_OPTIONS,
     stack: { type: "string" },
     "create-stack": { type: "boolean" },
+    "first-deploy": { type: "boolean" },
     config: { type: "string", multiple: true },
     "push-tag": { type: "boolean" },
   });
@@ -43,6 +48,8 @@ await runCli("deploy", USAGE, async () => {
     verify: resolveVerifySettings(verifyFlags(values)),
     reporter: createReporter({ prefix: `deploy ${stack}` }),
     createStack: values["create-stack"] === true,
+    firstDeploy: values["first-deploy"] === true,
+    ...(installCommandFrom() ? { install: installCommandFrom() } : {}),
     ...(Object.keys(config).length > 0 ? { config } : {}),
     ...(pushTag ? { pushTagTo: "origin" } : {}),
   });

@@ -1,7 +1,7 @@
 // npm run rollback -- --stack <name> [--dry-run]   (see infra/release/README.md)
 import { createReporter } from "../reporter.ts";
 import { rollback } from "../rollback.ts";
-import { checkStackName, resolveVerifySettings } from "../settings.ts";
+import { checkStackName, resolveVerifySettings, installCommandFrom } from "../settings.ts";
 import { parseFlags, runCli, stackFlag, VERIFY_HELP, VERIFY_OPTIONS, verifyFlags } from "./common.ts";
 
 const USAGE = `usage: npm run rollback -- [--stack staging|prod|pr-<n>] [--dry-run] [options]
@@ -29,6 +29,7 @@ await runCli("rollback", USAGE, async () => {
     dryRun: values["dry-run"] === true,
     verify: resolveVerifySettings(verifyFlags(values)),
     reporter,
+    ...(installCommandFrom() ? { install: installCommandFrom() } : {}),
   });
   reporter.info(report.summary);
   return report.exitCode;

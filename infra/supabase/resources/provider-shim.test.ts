@@ -1,6 +1,7 @@
 // The provider code Pulumi stores in state, run the way Pulumi's dynamic-provider process runs it: serialized by
 // the Pulumi SDK, then loaded with require-from-string in a plain `node` process (no tsx loader, no vitest) whose
-// working directory is the project root. It must find the providers in the checkout and reach the API.
+// working directory is the program's directory (infra/, where the engine starts it; test/engine runs the real one).
+// It must find the providers in the checkout and reach the API.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -50,7 +51,7 @@ async function callInProviderProcess(method: string, ...args: unknown[]): Promis
   const callFile = path.join(workDir, `${method}.json`);
   await writeFile(callFile, JSON.stringify({ method, args }));
   const { stdout } = await run(process.execPath, ["-e", PROVIDER_PROCESS, path.join(workDir, "provider.js"), callFile], {
-    cwd: repoRoot,
+    cwd: path.join(repoRoot, "infra"),
     env: { PATH: process.env["PATH"] ?? "" },
   });
   return JSON.parse(stdout);

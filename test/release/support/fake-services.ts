@@ -1,8 +1,8 @@
-// A fake deployed API and a fake Prometheus, both driven by what the fake pulumi last deployed to a stack:
-// the release.json of the deployed commit says how healthy that release is.
+// A fake deployed API and a fake Prometheus, both driven by what the real engine last deployed to a stack: the test
+// repository's program exports its release.json (how healthy that release is) and its commit as stack outputs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FakePulumi, FakeRelease } from "./fake-pulumi.ts";
+import type { FakeRelease, RealPulumi } from "./real-pulumi.ts";
 
 export interface FakeServer {
   url: string;
@@ -31,17 +31,19 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function deployedRelease(pulumi: FakePulumi, stack: string): Promise<{ commit: string | null; release: FakeRelease } | undefined> {
-  const state = await pulumi.state();
-  const deployed = state.stacks[stack]?.deployed;
-  return deployed ? { commit: deployed.commit, release: { ...deployed.release, ...state.override } } : undefined;
+/** What a test sets on top of the deployed release (e.g. the database is gone). */
+export type Override = () => FakeRelease | undefined;
+
+async function deployedRelease(pulumi: RealPulumi, stack: string, override: Override): Promise<{ commit: string | null; release: FakeRelease } | undefined> {
+  const deployed = await pulumi.deployed(stack);
+  return deployed ? { commit: deployed.commit, release: { ...deployed.release, ...override() } } : undefined;
 }
 
 /** Serves /functions/v1/{health/status, queue/status, queue/position} the way the deployed release would. */
-export function startFakeApi(pulumi: FakePulumi, stack: string): Promise<FakeServer> {
+export function startFakeApi(pulumi: RealPulumi, stack: string, override: Override): Promise<FakeServer> {
   return listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    const deployed = await deployedRelease(pulumi, stack);
+    const deployed = await deployedRelease(pulumi, stack, override);
     if (!deployed) return send(res, 503, { success: false, error: "nothing deployed" });
     switch (url.pathname) {
       case "/functions/v1/health/status": {
@@ -59,13 +61,13 @@ export function startFakeApi(pulumi: FakePulumi, stack: string): Promise<FakeSer
 }
 
 /** Answers /api/v1/query with the documented instant-vector shape, from the deployed release's requests/errors. */
-export function startFakePrometheus(pulumi: FakePulumi, stack: string): Promise<FakeServer> {
+export function startFakePrometheus(pulumi: RealPulumi, stack: string, override: Override): Promise<FakeServer> {
   return listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname !== "/api/v1/query") return send(res, 404, { status: "error", errorType: "not_found", error: "no such endpoint" });
     const query = url.searchParams.get("query") ?? "";
     if (!query.includes("http_requests_total")) return send(res, 400, { status: "error", errorType: "bad_data", error: "unexpected query" });
-    const release = (await deployedRelease(pulumi, stack))?.release ?? {};
+    const release = (await deployedRelease(pulumi, stack, override))?.release ?? {};
     const value = query.includes('status=~"5.."') ? (release.errors ?? 0) : (release.requests ?? 1000);
     const now = Date.now() / 1000;
     return send(res, 200, {

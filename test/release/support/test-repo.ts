@@ -1,11 +1,12 @@
 // A throwaway git repository shaped like love-backend as far as the release tool cares: package.json with `test` and
-// `monitoring:proof` scripts, a lock file for `npm ci`, Pulumi.yaml, monitoring/alerts.yml, and release.json (read by
-// the fake pulumi/API/Prometheus to decide how healthy the release is).
+// `monitoring:proof` scripts, a lock file for `npm ci`, Pulumi.yaml and a real (tiny) Pulumi program that the real
+// engine runs, monitoring/alerts.yml, and release.json (exported by the program, read by the fake API and Prometheus to
+// decide how healthy the release is).
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { FakeRelease } from "./fake-pulumi.ts";
+import type { FakeRelease } from "./real-pulumi.ts";
 
 const exec = promisify(execFile);
 
@@ -44,6 +45,21 @@ export const RULE = `groups:
         for: 5m
 `;
 
+// The program: no resources, only the outputs the release tool reads. It runs as an inline program in the release
+// tool's process, so the API's URL comes from that process's environment.
+const PROGRAM = `import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export async function program(): Promise<Record<string, unknown>> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const release = JSON.parse(readFileSync(\`\${root}/release.json\`, "utf8"));
+  if (release.up === "fail") throw new Error("this release's program fails");
+  const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root }).toString().trim();
+  return { apiBaseUrl: process.env.RELEASE_TEST_API_BASE_URL, supabaseProjectRef: "abcdefghijklmnopqrst", release, commit };
+}
+`;
+
 export interface RepoOptions {
   release?: FakeRelease;
   testsPass?: boolean;
@@ -65,8 +81,10 @@ export async function writeRepoFiles(repo: string, options: RepoOptions = {}): P
       null,
       2,
     ),
-    ".gitignore": "node_modules/\n",
+    ".gitignore": "node_modules/\nPulumi.pr-*.yaml\n",
     "Pulumi.yaml": "name: love-backend\nruntime: nodejs\nmain: infra/index.ts\n",
+    "infra/program.ts": PROGRAM,
+    "infra/index.ts": 'export { program as default } from "./program.ts";\n',
     "scripts/check.mjs": CHECK_SCRIPT,
     "tests/regression.json": JSON.stringify({ pass: options.testsPass !== false, leaveFile: options.testsLeaveFile }),
     "monitoring/alerts.yml": options.rule === false ? "groups: []\n" : RULE,
@@ -84,8 +102,12 @@ export async function commitAll(repo: string, message: string): Promise<string> 
   return git(repo, "rev-parse", "HEAD");
 }
 
-/** A new repository with one commit; returns its path and that commit. */
-export async function createTestRepo(dir: string, options: RepoOptions = {}): Promise<{ repo: string; commit: string }> {
+/** A new repository with one commit; returns its path and that commit. `beforeCommit` runs on the files first. */
+export async function createTestRepo(
+  dir: string,
+  options: RepoOptions = {},
+  beforeCommit: (repo: string) => Promise<void> = async () => undefined,
+): Promise<{ repo: string; commit: string }> {
   const repo = path.join(dir, "repo");
   await mkdir(repo, { recursive: true });
   await git(repo, "init", "-q", "-b", "main");
@@ -94,6 +116,7 @@ export async function createTestRepo(dir: string, options: RepoOptions = {}): Pr
   await git(repo, "config", "commit.gpgsign", "false");
   await git(repo, "config", "tag.gpgsign", "false");
   await writeRepoFiles(repo, options);
+  await beforeCommit(repo);
   return { repo, commit: await commitAll(repo, "first release") };
 }
 

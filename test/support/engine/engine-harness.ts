@@ -13,10 +13,11 @@ import {
 } from "@pulumi/pulumi/automation/index.js";
 import { freePort, PortInUseError } from "../../../local/ports.ts";
 import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
+import { FakeEdgeRuntime } from "../supabase/fake-edge-runtime.ts";
 import { FakeManagementApi } from "../supabase/fake-management-api.ts";
 import { TEST_TOKEN } from "../supabase/provider-harness.ts";
 import { copyProject } from "./project-copy.ts";
-import { engineEnv, ensurePulumiCli } from "./pulumi-cli.ts";
+import { engineEnv, ensurePulumiCli, REPO_ROOT } from "./pulumi-cli.ts";
 
 export const PROJECT_NAME = "love-backend";
 export const ORGANIZATION = "love-org";
@@ -27,15 +28,16 @@ export interface Engine {
   backendDir: string;
   api: FakeManagementApi;
   postgres: PostgresHandle;
+  /** Serves what was deployed (startEngine({ edgeRuntime: true })); stacks reach it with supabaseProjectUrl. */
+  edge?: FakeEdgeRuntime;
   env: Record<string, string>;
   pulumiRoot: string;
   /** The stack `name`, created if missing, with this configuration set (plain unless `secret`). */
   stack(name: string, config?: ConfigMap): Promise<Stack>;
-  /** Every line the CLI printed for the last operation started through `run`. */
   close(): Promise<void>;
 }
 
-export async function startEngine(): Promise<Engine> {
+export async function startEngine(options: { edgeRuntime?: boolean } = {}): Promise<Engine> {
   const pulumiRoot = await ensurePulumiCli();
   const dir = await mkdtemp(path.join(os.tmpdir(), "love-engine-"));
   // Started as root, Postgres runs as the `postgres` user, which must be able to enter the directory.
@@ -49,6 +51,7 @@ export async function startEngine(): Promise<Engine> {
   // Projects and branches are healthy at once: waiting is tested on a virtual clock by the provider tests, and the
   // provider process the engine starts runs on real time.
   const api = await FakeManagementApi.start({ accessToken: TEST_TOKEN, databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  const edge = options.edgeRuntime ? await FakeEdgeRuntime.start(api, path.join(REPO_ROOT, "node_modules")) : undefined;
   const env = engineEnv({ backendDir, pulumiHome, projectDir });
   const pulumiCommand = await PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false });
   const programModule = pathToFileURL(path.join(projectDir, "infra", "program.ts")).href;
@@ -60,6 +63,7 @@ export async function startEngine(): Promise<Engine> {
     postgres,
     env,
     pulumiRoot,
+    ...(edge ? { edge } : {}),
     async stack(name, config = {}) {
       const stack = await LocalWorkspace.createOrSelectStack(
         {
@@ -76,6 +80,7 @@ export async function startEngine(): Promise<Engine> {
       return stack;
     },
     async close() {
+      await edge?.stop();
       await api.stop();
       await postgres.stop();
       await rm(dir, { recursive: true, force: true });
