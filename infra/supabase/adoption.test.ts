@@ -139,6 +139,9 @@ describe("adopting the legacy production project", () => {
 
     expect(checked.get("authConfig")?.["plan"]).toEqual({ disable_signup: "false → true" });
     expect(checked.get("postgrestConfig")?.["plan"]).toEqual({});
+    const migrations = checked.get("migrations")?.["plan"] as { apply: string[]; foreign: string[] };
+    expect(migrations.foreign).toEqual(LEGACY_VERSIONS);
+    expect(migrations.apply).toEqual((await readSourceManifest(REPO_ROOT)).migrations.map((m) => `${m.version}_${m.name}.sql`));
     const release = checked.get("functionRelease")?.["plan"] as { deploy: string[]; remove: string[]; keep: string[] };
     expect(release.remove).toEqual([]);
     expect(release.keep).toEqual(LEGACY_FUNCTIONS.filter((slug) => slug !== "health"));

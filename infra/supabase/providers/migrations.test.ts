@@ -163,10 +163,20 @@ describe("Migrations provider and the Supabase CLI", () => {
 
     const provider = createMigrationsProvider(testContext({ projectRoot: root }));
     const since = api.requests.length;
+    // The preview (check) reads the live history: nothing to apply, the row not ours left alone.
+    await writeMigration("20250101000100_queue.sql", QUEUE);
+    const checked = await provider.check({} as MigrationsInputs, await desired());
+    expect(checked.inputs?.plan).toEqual({ apply: ["20250101000100_queue.sql"], foreign: ["20241105"], newer: [] });
+    await rm(path.join(root, "supabase/migrations/20250101000100_queue.sql"));
     const { outs } = await provider.create(await desired());
     expect(api.mutatingRequests(since)).toEqual([]);
     expect(outs.history).toEqual({ foreign: ["20241105"], newer: [], unverified: [] });
     expect((await history()).map((row) => row.version)).toEqual(["20241105", "20250101000000"]);
+
+    // A file that says something else than the CLI recorded is refused by the preview, against the live history.
+    await writeMigration("20250101000000_clinics.sql", `${CLINICS}\nalter table public.clinics add column floor int;`);
+    const changed = await provider.check({} as MigrationsInputs, await desired());
+    expect(changed.failures?.[0]?.reason).toMatch(/20250101000000_clinics\.sql was changed after it was applied/);
   });
 
   it("writes rows `supabase migration list` and `db push` read as applied, with the CLI's own statements", async () => {

@@ -11,6 +11,7 @@ import { HISTORY_EXISTS_SQL, HISTORY_SQL, type HistoryRow, historyRowOf } from "
 import { MigrationError, type MigrationPlan, planMigrations } from "../../../supabase/migration-plan.ts";
 import { applyMigrationSql } from "../migration-query.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { allKnown } from "./preview.ts";
 
 export interface MigrationEntry {
   version: string;
@@ -24,6 +25,8 @@ export interface MigrationsInputs extends Connection {
   migrationsDir: string;
   /** What the program saw on disk; the provider re-reads the files and refuses if they changed since. */
   migrations: MigrationEntry[];
+  /** Set by check from the live history: the files an update would apply, and the rows it leaves alone. */
+  plan?: { apply: string[] } & Pick<MigrationPlan, "foreign" | "newer">;
 }
 
 export interface MigrationsOutputs extends MigrationsInputs {
@@ -54,22 +57,35 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
           });
         }
       }
-      return { inputs: news, failures };
+      const { plan: _stale, ...inputs } = news;
+      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      // What the update would do against the live history; a changed or out-of-order file fails the preview here.
+      try {
+        const files = await readMigrationFiles(path.resolve(context.projectRoot, news.migrationsDir));
+        const plan = planMigrations(files, (await readHistory(context.clientFor(news), news.projectRef)) ?? []);
+        return { inputs: { ...inputs, plan: { apply: plan.pending.map((file) => file.fileName), foreign: plan.foreign, newer: plan.newer } }, failures };
+      } catch (error) {
+        if (!(error instanceof MigrationError)) throw error;
+        return { inputs, failures: [{ property: "migrations", reason: error.message }] };
+      }
     },
 
     async diff(_id, olds, news) {
       const target = targetChanged(olds.projectRef, news.projectRef);
       if (target) return target;
-      const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || connectionChanged(olds, news);
+      const pending = (news.plan?.apply.length ?? 0) > 0;
+      const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || pending || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      return { id: `${inputs.projectRef}/migrations`, outs: { ...inputs, ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
+      const { plan: _plan, ...kept } = inputs;
+      return { id: `${inputs.projectRef}/migrations`, outs: { ...kept, ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
     },
 
     async update(_id, _olds, news) {
-      return { outs: { ...news, ...connectionOf(news), ...(await migrate(context, news)) } };
+      const { plan: _plan, ...kept } = news;
+      return { outs: { ...kept, ...connectionOf(news), ...(await migrate(context, news)) } };
     },
 
     async delete() {
