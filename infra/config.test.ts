@@ -91,6 +91,30 @@ describe("parseStackConfig", () => {
     expect(config.monitoring.enabled).toBe(false);
   });
 
+  it("adopts an existing project by supabaseProjectRef: no database password needed, creation keys ignored with a warning", () => {
+    const adopted = parseStackConfig("staging", reader({ ...STAGING, monitoringEnabled: "false", supabaseProjectRef: "rujwuruuosffcxazymit" }, { supabaseAccessToken: "t" }));
+    expect(adopted.supabase.target).toEqual({ kind: "adopt", ref: "rujwuruuosffcxazymit", organizationSlug: "love-org", region: "ap-south-1" });
+    expect(adopted.warnings).toEqual([]);
+    const ignoring = parseStackConfig(
+      "staging",
+      reader({ ...STAGING, monitoringEnabled: "false", supabaseProjectRef: "rujwuruuosffcxazymit", supabaseInstanceSize: "small" }, STAGING_SECRETS),
+    );
+    expect(ignoring.warnings).toEqual([
+      expect.stringContaining("supabaseInstanceSize, supabaseDbPassword are ignored: an adopted project is never created"),
+    ]);
+    expect(problemsOf(() => parseStackConfig("prod", reader({ ...STAGING, monitoringEnabled: "false", supabaseProjectRef: "RUJ" }, { supabaseAccessToken: "t" })))).toEqual([
+      'supabaseProjectRef must be a 20-letter project ref, got "RUJ"',
+    ]);
+    expect(problemsOf(() => parseStackConfig("pr-3", reader({ ...PREVIEW, supabaseProjectRef: "rujwuruuosffcxazymit" }, { supabaseAccessToken: "t" })))).toEqual([
+      expect.stringContaining("supabaseProjectRef does not apply to preview stacks"),
+    ]);
+  });
+
+  it("keeps the create path for staging and previews without supabaseProjectRef", () => {
+    expect(parseStackConfig("staging", reader({ ...STAGING, monitoringEnabled: "false" }, STAGING_SECRETS)).supabase.target).toMatchObject({ kind: "project", name: "love-backend-staging" });
+    expect(parseStackConfig("pr-3", reader(PREVIEW, { supabaseAccessToken: "t" })).supabase.target).toMatchObject({ kind: "branch" });
+  });
+
   it("maps the named secrets and the release being deployed to the functions' environment, all secret", async () => {
     const config = parseStackConfig(
       "pr-7",

@@ -7,7 +7,7 @@ import { ALERT_RECEIVER_NAMES, type AlertReceiverName, isHttpsUrl } from "./moni
 import { DEFAULT_NAMESPACE, KUBE_PROMETHEUS_STACK_VERSION } from "./monitoring/manifests.ts";
 import type { ConfigSettings, InstanceSize } from "./supabase/api/types.ts";
 import { releaseOf } from "./release-version.ts";
-import type { BranchTarget, ProjectTarget } from "./supabase/environment.ts";
+import type { AdoptedProjectTarget, BranchTarget, ProjectTarget } from "./supabase/environment.ts";
 
 /** Where a project's APIs (and so its edge functions) answer. */
 export const DEFAULT_PROJECT_URL = "https://{ref}.supabase.co";
@@ -19,7 +19,7 @@ export interface SupabaseSettings {
   /** Base URL of a project's APIs, `{ref}` standing for its ref (supabaseProjectUrl). */
   projectUrl: string;
   accessToken: pulumi.Output<string>;
-  target: ProjectTarget | BranchTarget;
+  target: ProjectTarget | AdoptedProjectTarget | BranchTarget;
   readyTimeoutMinutes: number;
   auth: ConfigSettings;
   postgrest: ConfigSettings;
@@ -28,6 +28,10 @@ export interface SupabaseSettings {
   functionSecrets: pulumi.Output<Record<string, string>>;
   /** The first admin (adminBootstrapUsername + adminBootstrapPassword); absent when neither key is set. */
   adminBootstrap?: AdminBootstrapSettings;
+  /** Also delete live functions the release never deployed (pruneUnmanagedFunctions, default false). */
+  pruneUnmanagedFunctions: boolean;
+  /** Lock every legacy table of public, not only those holding secrets (lockDownLegacyTables, default true on prod). */
+  lockDownLegacyTables: boolean;
   protect: boolean;
 }
 
@@ -272,8 +276,15 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
     );
   }
 
-  let target: ProjectTarget | BranchTarget;
+  let target: ProjectTarget | AdoptedProjectTarget | BranchTarget;
+  const projectRef = text("supabaseProjectRef");
   if (kind === "preview") {
+    if (projectRef !== undefined) {
+      problems.push(
+        `supabaseProjectRef does not apply to preview stacks, which are branches of staging: ` +
+          `pulumi config rm supabaseProjectRef --stack ${stack} (and set supabaseParentProjectRef)`,
+      );
+    }
     const parentRef = required("supabaseParentProjectRef", "<staging project ref>", (value) =>
       PROJECT_REF.test(value) ? undefined : `must be a 20-letter project ref, got "${value}"`,
     );
@@ -286,22 +297,36 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
     const region = required("supabaseRegion", "ap-south-1", (value) =>
       REGIONS.includes(value) ? undefined : `"${value}" is not a Supabase region (${REGIONS.join(", ")})`,
     );
-    const instanceSize = text("supabaseInstanceSize");
-    if (instanceSize !== undefined && !INSTANCE_SIZES.includes(instanceSize as InstanceSize)) {
-      problems.push(`supabaseInstanceSize "${instanceSize}" is not one of ${INSTANCE_SIZES.join(", ")}`);
+    if (projectRef !== undefined) {
+      // An existing project, adopted by ref: checked against the organization and region, never created.
+      if (!PROJECT_REF.test(projectRef)) problems.push(`supabaseProjectRef must be a 20-letter project ref, got "${projectRef}"`);
+      const ignored = ["supabaseProjectName", "supabaseInstanceSize"].filter((key) => text(key) !== undefined);
+      if (config.getSecret("supabaseDbPassword")) ignored.push("supabaseDbPassword");
+      if (ignored.length > 0) {
+        warnings.push(
+          `supabaseProjectRef is set on stack "${stack}", so ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored: ` +
+            `an adopted project is never created, renamed, resized or given a new password (${ignored.map((key) => `pulumi config rm ${key} --stack ${stack}`).join("; ")})`,
+        );
+      }
+      target = { kind: "adopt", ref: projectRef, organizationSlug, region };
+    } else {
+      const instanceSize = text("supabaseInstanceSize");
+      if (instanceSize !== undefined && !INSTANCE_SIZES.includes(instanceSize as InstanceSize)) {
+        problems.push(`supabaseInstanceSize "${instanceSize}" is not one of ${INSTANCE_SIZES.join(", ")}`);
+      }
+      const dbPassword = config.getSecret("supabaseDbPassword");
+      if (!dbPassword) {
+        problems.push(`supabaseDbPassword is required: ${setHint("supabaseDbPassword", "<a long random password>", true)}`);
+      }
+      target = {
+        kind: "project",
+        organizationSlug,
+        name: text("supabaseProjectName", `love-backend-${stack}`) as string,
+        region,
+        ...(instanceSize ? { instanceSize: instanceSize as InstanceSize } : {}),
+        dbPassword: dbPassword ?? pulumi.secret(""),
+      };
     }
-    const dbPassword = config.getSecret("supabaseDbPassword");
-    if (!dbPassword) {
-      problems.push(`supabaseDbPassword is required: ${setHint("supabaseDbPassword", "<a long random password>", true)}`);
-    }
-    target = {
-      kind: "project",
-      organizationSlug,
-      name: text("supabaseProjectName", `love-backend-${stack}`) as string,
-      region,
-      ...(instanceSize ? { instanceSize: instanceSize as InstanceSize } : {}),
-      dbPassword: dbPassword ?? pulumi.secret(""),
-    };
   }
 
   const siteUrl = required("authSiteUrl", "https://mmc-mms.com", url);
@@ -325,6 +350,8 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
   const functionSecrets = readFunctionSecrets(config);
   const adminBootstrap = readAdminBootstrap(stack, config, problems, text, setHint);
   const readyTimeoutMinutes = number("supabaseReadyTimeoutMinutes", 15, 1, 120);
+  const pruneUnmanagedFunctions = flag("pruneUnmanagedFunctions", false);
+  const lockDownLegacyTables = flag("lockDownLegacyTables", kind === "prod");
 
   // alertReceivers (a list of strings that nothing ever used) was replaced by one URL and one token per receiver.
   if (text("alertReceivers") !== undefined) {
@@ -368,6 +395,8 @@ export function parseStackConfig(stack: string, config: ConfigReader): StackConf
       realtime,
       functionSecrets,
       ...(adminBootstrap ? { adminBootstrap } : {}),
+      pruneUnmanagedFunctions,
+      lockDownLegacyTables,
       protect: kind !== "preview",
     },
     monitoring,

@@ -54,6 +54,8 @@ export async function program(): Promise<Record<string, unknown>> {
     /** The frontend host rewrites /api/v1/(.*) to `${apiBaseUrl}/$1`. */
     apiBaseUrl: supabase.apiBaseUrl,
     functionUrls: supabase.functionUrls,
+    /** Every statement the legacy lockdown ran on the 2025 tables in public (love.legacy_lockdown_log has their undo). */
+    legacyLockdown: supabase.legacyLockdown,
     // Monitoring outputs (absent when monitoring is off). The URLs are in-cluster: port-forward to reach them.
     ...(monitoring
       ? {

@@ -1,10 +1,19 @@
-// Applies supabase/migrations/*.sql to the local database, each file once and in its own transaction,
-// recorded in supabase_migrations.schema_migrations exactly as the Supabase CLI records it.
+// Applies supabase/migrations/*.sql to the local database, each file once and in its own transaction, recorded in
+// supabase_migrations.schema_migrations exactly as the Supabase CLI records it. The decisions (what is applied,
+// changed, out of order) are the Pulumi Migrations resource's too: both use supabase/migration-plan.ts.
 import { readFile } from "node:fs/promises";
 import postgres from "postgres";
-import { readMigrationFiles, type MigrationFile } from "../infra/supabase/migration-files.ts";
+import { readMigrationFiles, type MigrationFile } from "../supabase/migration-files.ts";
+import {
+  ENSURE_HISTORY_SQL,
+  HISTORY_SQL,
+  historyRowOf,
+  INSERT_HISTORY_COLUMNS,
+  MIGRATION_LOCK_KEY,
+} from "../supabase/migration-history.ts";
+import { MigrationError, planMigrations } from "../supabase/migration-plan.ts";
 
-export class MigrationError extends Error {}
+export { MigrationError };
 
 export interface MigrationResult {
   applied: string[];
@@ -12,8 +21,6 @@ export interface MigrationResult {
 }
 
 const SURFACE_SQL = new URL("./supabase-surface.sql", import.meta.url);
-// Serialises concurrent appliers (two stacks started against one database, or a test and a stack).
-const MIGRATION_LOCK_KEY = 0x6c6f7665;
 
 /** Creates the Supabase roles, auth schema, publication and migration history table the migrations rely on. */
 export async function prepareSupabaseSurface(sql: postgres.Sql): Promise<void> {
@@ -22,16 +29,18 @@ export async function prepareSupabaseSurface(sql: postgres.Sql): Promise<void> {
 
 export async function applyMigrations(sql: postgres.Sql, dir: string): Promise<MigrationResult> {
   const files = await readMigrationFiles(dir);
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+    await tx.unsafe(ENSURE_HISTORY_SQL).simple();
+  });
   const applied: string[] = [];
   for (const file of files) {
+    // Planned again under the lock for every file: another applier may have recorded it meanwhile.
     const appliedNow = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
-      const [row] = await tx<{ statements: string[] | null }[]>`
-        select statements from supabase_migrations.schema_migrations where version = ${file.version}`;
-      if (row) {
-        assertUnchanged(file, row.statements ?? []);
-        return false;
-      }
+      const rows = (await tx.unsafe<{ row: unknown }[]>(HISTORY_SQL)).map(historyRowOf);
+      const plan = planMigrations(files, rows);
+      if (!plan.pending.some((pending) => pending.version === file.version)) return false;
       await applyOne(tx, file);
       return true;
     });
@@ -40,24 +49,13 @@ export async function applyMigrations(sql: postgres.Sql, dir: string): Promise<M
   return { applied, alreadyApplied: files.length - applied.length };
 }
 
-function assertUnchanged(file: MigrationFile, recordedStatements: string[]): void {
-  if (recordedStatements.join("\n") !== file.statements.join("\n")) {
-    throw new MigrationError(
-      `${file.fileName} was changed after it was applied. Migrations are forward-only: ` +
-        `restore the file and put the change in a new migration.`,
-    );
-  }
-}
-
 async function applyOne(tx: postgres.TransactionSql, file: MigrationFile): Promise<void> {
   try {
     await tx.unsafe(file.sql).simple();
   } catch (error) {
     throw new MigrationError(`Migration ${file.fileName} failed: ${describeDatabaseError(error, file.sql)}`);
   }
-  await tx`
-    insert into supabase_migrations.schema_migrations (version, name, statements)
-    values (${file.version}, ${file.name}, ${file.statements})`;
+  await tx.unsafe(`insert into ${INSERT_HISTORY_COLUMNS} values ($1, $2, $3::text[])`, [file.version, file.name, file.statements]);
 }
 
 function describeDatabaseError(error: unknown, sqlText: string): string {

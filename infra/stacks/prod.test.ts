@@ -1,6 +1,7 @@
-// The prod stack: Pulumi.yaml + Pulumi.prod.yaml + the secrets a person sets, run under Pulumi mocks.
+// The prod stack: Pulumi.yaml + Pulumi.prod.yaml + the secrets a person sets, run under Pulumi mocks. Prod adopts the
+// project the frontend already calls, by ref; it creates no project and needs no database password.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecret, type ProgramRun, runProgram } from "../../test/support/pulumi-program.ts";
+import { type ProgramRun, runProgram, SUPABASE_TYPE } from "../../test/support/pulumi-program.ts";
 import {
   expectAdminBootstrap,
   expectFunctionRelease,
@@ -29,7 +30,6 @@ const ADMIN_USERNAME = "mmc.admin";
 
 const SECRETS = {
   supabaseAccessToken: "sbp_prod_token_9876543210",
-  supabaseDbPassword: "production-database-password",
   cacheUrl: "rediss://default:prod-cache-password@cache.example:6380",
   adminBootstrapPassword: "prod-bootstrap-password",
   functionSecrets: JSON.stringify({ EXTRA_SETTING: "prod-extra-secret-value" }),
@@ -45,22 +45,24 @@ beforeAll(async () => {
   run = await runProgram("prod", { supabaseOrganization: "love-org", ...MONITORING, adminBootstrapUsername: ADMIN_USERNAME }, SECRETS);
 });
 
+const PROD_REF = "rujwuruuosffcxazymit";
+
 describe("prod stack", () => {
-  it("creates a Supabase project and every surface on it, the first admin, and no branch", () => {
-    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES, "AdminBootstrap"].sort());
+  it("adopts the existing project and puts every surface on it, the first admin, and no branch", () => {
+    expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["AdoptedProject", ...SURFACES, "AdminBootstrap"].sort());
   });
 
   it("creates the first admin from adminBootstrapUsername and the secret adminBootstrapPassword, after the migrations", () => {
-    expectAdminBootstrap(run, { username: ADMIN_USERNAME, password: SECRETS.adminBootstrapPassword, projectRef: "prod".padEnd(20, "x") });
+    expectAdminBootstrap(run, { username: ADMIN_USERNAME, password: SECRETS.adminBootstrapPassword, projectRef: PROD_REF });
   });
 
-  it("sizes and places the project from Pulumi.prod.yaml", () => {
-    expect(only(run, "Project").inputs).toMatchObject({
-      organizationSlug: "love-org",
-      name: "love-backend-prod",
-      region: "ap-south-1",
-      instanceSize: "small",
-    });
+  it("adopts the project the frontend's host rewrites to, by the ref in Pulumi.prod.yaml, in its organization and region", () => {
+    expect(only(run, "AdoptedProject").inputs).toMatchObject({ ref: PROD_REF, organizationSlug: "love-org", region: "ap-south-1" });
+    // Every surface addresses that ref from the configuration, and waits for the adoption's checks.
+    for (const type of SURFACES) {
+      expect(only(run, type).inputs["projectRef"], `${type} is on the adopted project`).toBe(PROD_REF);
+      expect(only(run, type).dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE("AdoptedProject")}::supabase-project`)), `${type} waits for the adoption`).toBe(true);
+    }
     expect(only(run, "AuthConfig").inputs["settings"]).toMatchObject({ site_url: "https://mmc-mms.com", disable_signup: true });
   });
 
@@ -72,14 +74,20 @@ describe("prod stack", () => {
     expect(crds?.retainOnDelete).toBe(true);
   });
 
+  it("locks down every legacy table (lockDownLegacyTables defaults to true on prod) after the migrations, keeping unmanaged functions", () => {
+    const lockdown = only(run, "LegacyLockdown");
+    expect(lockdown.inputs).toMatchObject({ projectRef: PROD_REF, lockAll: true });
+    expect(lockdown.dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE("Migrations")}::supabase-migrations`))).toBe(true);
+    expect(only(run, "FunctionRelease").inputs).toMatchObject({ pruneUnmanagedFunctions: false });
+  });
+
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {
     for (const resource of supabaseResources(run)) expect(resource.protect, `${resource.name} is protected`).toBe(true);
-    expect(only(run, "Project").retainOnDelete).toBe(true);
+    expect(only(run, "AdoptedProject").retainOnDelete).toBe(true);
   });
 
   it("keeps every secret a Pulumi secret, including the extra function secrets", () => {
     expectSecretsProtected(run, [...Object.values(SECRETS), "prod-extra-secret-value"]);
-    expect(isSecret(only(run, "Project").inputs["dbPassword"])).toBe(true);
     const values = only(run, "Secrets").inputs["values"] as { value: Record<string, string> };
     // The bootstrap password goes to AdminBootstrap only: no function reads it (nor an admin token secret).
     // LOVE_RELEASE is the commit of this checkout (infra/release-version.ts), not a secret but kept with them.
@@ -91,13 +99,13 @@ describe("prod stack", () => {
   });
 
   it("exports the API base URL for the frontend host's rewrite and the function URLs", () => {
-    expectOutputs(run, `https://${"prod".padEnd(20, "x")}.supabase.co`);
+    expectOutputs(run, `https://${PROD_REF}.supabase.co`);
   });
 
   it("installs monitoring by default, with the drain published on its host, the configured token and the external Grafana", () => {
     expectMonitoring(run, {
-      target: "Project",
-      ref: "prod".padEnd(20, "x"),
+      target: "AdoptedProject",
+      ref: PROD_REF,
       namespace: "monitoring",
       image: EXPORTER_IMAGE,
       metricsKey: SECRETS.supabaseMetricsKey,

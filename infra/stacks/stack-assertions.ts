@@ -23,7 +23,7 @@ import {
   withoutSecrets,
 } from "../../test/support/pulumi-program.ts";
 
-export const SURFACES = ["AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "FunctionRelease"];
+export const SURFACES = ["AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "LegacyLockdown", "FunctionRelease"];
 
 export function supabaseResources(run: ProgramRun): Registration[] {
   return run.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/supabase:"));
@@ -143,7 +143,7 @@ function secretValue(value: unknown): unknown {
 
 export interface MonitoringExpectation {
   /** The Supabase target whose ref the ScrapeConfig must scrape: the project (staging, prod) or the branch (pr-<n>). */
-  target: "Project" | "Branch";
+  target: "Project" | "AdoptedProject" | "Branch";
   /** The ref the mocks give that target. */
   ref: string;
   namespace: string;
@@ -256,7 +256,7 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
     metricsPath: "/customer/v1/privileged/metrics",
     staticConfigs: [{ targets: [`${expected.ref}.supabase.co:443`], labels: { project: expected.ref } }],
   });
-  const targetName = `supabase-${expected.target.toLowerCase()}`;
+  const targetName = expected.target === "Branch" ? "supabase-branch" : "supabase-project";
   expect(
     scrape.dependencies.some((urn) => urn.endsWith(`$${SUPABASE_TYPE(expected.target)}::${targetName}`)),
     "the ScrapeConfig takes its ref from the Supabase target",

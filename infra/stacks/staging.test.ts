@@ -35,6 +35,11 @@ beforeAll(async () => {
 });
 
 describe("staging stack", () => {
+  it("creates its project (no supabaseProjectRef) and locks only legacy tables holding secrets, of which a new project has none", () => {
+    expect(only(run, "Project").inputs).toMatchObject({ name: "love-backend-staging", organizationSlug: "love-org" });
+    expect(only(run, "LegacyLockdown").inputs).toMatchObject({ lockAll: false });
+  });
+
   it("creates a Supabase project and every surface on it, the first admin, and no branch", () => {
     expect(supabaseResources(run).map((r) => r.type.split(":").pop()).sort()).toEqual(["Project", ...SURFACES, "AdminBootstrap"].sort());
   });

@@ -1,5 +1,6 @@
-// The Management API client against the fake API: auth, contract enforcement, rate limiting, retries that only
-// idempotent calls get, adoption instead of re-creating, and errors that name the endpoint but never the token.
+// The Management API client against the fake API: auth, contract enforcement, rate limiting, retries (429 on every
+// call, other failures on idempotent calls only), adoption instead of re-creating, and errors that name the endpoint
+// but never the token.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManagementApiError } from "./api/errors.ts";
 import { ManagementClient } from "./client.ts";
@@ -114,15 +115,37 @@ describe("ManagementClient", () => {
     expect(error.message).toContain("gave up after 4 attempts");
   });
 
-  it("never retries a create, even on 429", async () => {
+  it("retries every call answered 429, creates and migration queries included, after Retry-After", async () => {
     const since = api.requests.length;
-    api.inject({ method: "POST", path: "/v1/projects", status: 429, headers: { "retry-after": "1" } });
+    api.inject({ method: "POST", path: "/v1/projects", status: 429, headers: { "retry-after": "5" } });
+    const started = clock.now();
+    const created = await client.createProject({ ...CREATE, name: "rate-limited-create" });
+    expect(clock.now() - started).toBeGreaterThanOrEqual(5_000);
+    expect(requestsTo("POST", "/v1/projects", since).map((r) => r.status)).toEqual([429, 201]);
+    expect(api.projectNamed("rate-limited-create")?.ref).toBe(created.ref);
+
+    const project = api.addProject({ name: "rate-limited-query", organizationSlug: ORG });
+    api.inject({ method: "POST", path: `/v1/projects/${project.ref}/database/query`, status: 429, headers: { "retry-after": "3" }, times: 2 });
+    const sinceQuery = api.requests.length;
+    await expect(client.runQuery(project.ref, "select 1")).rejects.toThrow(/without a databaseUrl|fake Management API error/);
+    expect(requestsTo("POST", `/v1/projects/${project.ref}/database/query`, sinceQuery).map((r) => r.status)).toEqual([429, 429, 500]);
+  });
+
+  it("never retries a create on another failure, and gives up on 429 after its retries", async () => {
+    const since = api.requests.length;
+    api.inject({ method: "POST", path: "/v1/projects", status: 500, body: { message: "boom" } });
     const error = (await client.createProject({ ...CREATE, name: "not-retried" }).catch((e: unknown) => e)) as ManagementApiError;
     expect(error).toBeInstanceOf(ManagementApiError);
-    expect(error.status).toBe(429);
-    expect(error.retryAfterMs).toBe(1000);
+    expect(error.status).toBe(500);
     expect(error.message).toContain("not retried: this call is not idempotent");
     expect(requestsTo("POST", "/v1/projects", since)).toHaveLength(1);
+
+    api.inject({ method: "POST", path: "/v1/projects", status: 429, headers: { "retry-after": "1" }, times: 4 });
+    const limited = (await client.createProject({ ...CREATE, name: "never-through" }).catch((e: unknown) => e)) as ManagementApiError;
+    expect(limited.status).toBe(429);
+    expect(limited.retryAfterMs).toBe(1000);
+    expect(limited.message).toContain("gave up after 4 attempts");
+    expect(api.projectNamed("never-through")).toBeUndefined();
   });
 
   it("adopts the existing project on 409 instead of creating again", async () => {

@@ -290,6 +290,24 @@ export class ManagementClient {
     }
   }
 
+  /**
+   * Makes sure the project has its default branch, creating it (`is_default: true`) when the project lists none:
+   * without it, the first branch created would become the default. A 422 on the list (branching not enabled, as
+   * older API versions answered) means the same. Returns true when it created the default branch.
+   */
+  async ensureBranchingEnabled(parentRef: string, defaultBranchName: string): Promise<boolean> {
+    const response = await this.transport.request<Branch[]>({
+      method: "GET",
+      path: `${projectPath(parentRef)}/branches`,
+      idempotent: true,
+      scope: parentRef,
+      accept: [422],
+    });
+    if (response.status !== 422 && (response.body ?? []).some((branch) => branch.is_default)) return false;
+    await this.createOrAdoptBranch(parentRef, { branch_name: defaultBranchName, is_default: true });
+    return true;
+  }
+
   async listBranches(parentRef: string): Promise<Branch[]> {
     const response = await this.transport.request<Branch[]>({
       method: "GET",

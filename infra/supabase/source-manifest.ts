@@ -2,7 +2,7 @@
 // checksums only. The providers re-read the files themselves, so no SQL or source text goes into state.
 import path from "node:path";
 import { collectFunctionSources, type FunctionLayout } from "./function-sources.ts";
-import { readMigrationFiles } from "./migration-files.ts";
+import { readMigrationFiles } from "../../supabase/migration-files.ts";
 import type { FunctionEntry } from "./providers/function-release.ts";
 import type { MigrationEntry } from "./providers/migrations.ts";
 

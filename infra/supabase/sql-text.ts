@@ -1,6 +1,6 @@
-// SQL text helpers shared by the migration file reader (statements as the Supabase CLI records them) and the
-// migration lint: blank out what is not code (comments, string literals, dollar-quoted bodies) without moving
-// anything, then split on the semicolons that remain.
+// SQL text helpers of the migration lint: blank out what is not code (comments, string literals, E'' strings,
+// dollar-quoted bodies) without moving anything, as Postgres lexes it, then split on the semicolons that remain.
+// (The history rows use the Supabase CLI's own splitter instead, quirks and all: supabase/cli-statements.ts.)
 
 /** Same length as `sql`, newlines kept; comments, '...', E'...' and $tag$...$tag$ become spaces. "identifiers" stay. */
 export function maskSql(sql: string): string {
@@ -56,21 +56,6 @@ export function maskSql(sql: string): string {
     } else i++;
   }
   return out.join("");
-}
-
-/** The statements of `sql` as written (comments and all), split on top-level semicolons; empty ones dropped. */
-export function splitStatements(sql: string): string[] {
-  const masked = maskSql(sql);
-  const statements: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= masked.length; i++) {
-    if (i === masked.length || masked[i] === ";") {
-      const end = Math.min(i + 1, sql.length);
-      if (masked.slice(start, i).trim() !== "") statements.push(sql.slice(start, end).trim());
-      start = end;
-    }
-  }
-  return statements;
 }
 
 export interface SqlStatement {

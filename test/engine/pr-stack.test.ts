@@ -35,13 +35,13 @@ async function readTree(dir: string): Promise<string> {
 }
 
 const branch = () => engine.api.branchNamed(STACK) as FakeProject;
-const RESOURCES = ["Branch", "AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "FunctionRelease"];
+const RESOURCES = ["Branch", "AuthConfig", "PostgrestConfig", "RealtimeConfig", "Secrets", "Migrations", "LegacyLockdown", "FunctionRelease"];
 
 describe(`${STACK} under the real engine`, { timeout: 300_000 }, () => {
   it("previews the stack from empty: every resource a create, nothing sent to the API but reads", async () => {
     const before = engine.api.requests.length;
     const preview = await stack.preview({ diff: true });
-    // The stack itself, the environment component and its seven resources.
+    // The stack itself, the environment component and its eight resources.
     expect(preview.changeSummary).toEqual({ create: 2 + RESOURCES.length });
     expect(engine.api.mutatingRequests(before)).toEqual([]);
     expect(engine.api.branchNamed(STACK)).toBeUndefined();

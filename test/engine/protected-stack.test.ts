@@ -11,8 +11,8 @@ const STACK = "staging";
 const ROTATED_TOKEN = `sbp_${"fedcba9876543210".repeat(3).slice(0, 40)}`;
 const PASSWORD = "engine-db-password-1";
 const ROTATED_PASSWORD = "engine-db-password-2";
-// Project, environment component and seven resources, plus the stack itself.
-const ALL = 9;
+// Project, environment component and eight resources, plus the stack itself.
+const ALL = 10;
 
 let engine: Engine;
 let stack: Stack;

@@ -106,8 +106,9 @@ describe("npm run deploy / npm run rollback against the real engine", { timeout:
     } finally {
       delete process.env.LOVE_RELEASE;
     }
-    expect((await pr.preview()).changeSummary).toEqual({ same: 9 });
-    expect((await pr.up()).summary.resourceChanges).toEqual({ same: 9 });
+    // The stack, the environment component, the branch and the seven resources on it.
+    expect((await pr.preview()).changeSummary).toEqual({ same: 10 });
+    expect((await pr.up()).summary.resourceChanges).toEqual({ same: 10 });
     expect(branch().secrets.get("LOVE_RELEASE")?.value).toBe(first);
   });
 

@@ -7,6 +7,7 @@ import { applyMigrations, MigrationError, prepareSupabaseSurface } from "../../l
 import { freePort } from "../../local/ports.ts";
 import { startPostgres, type PostgresHandle } from "../../local/postgres.ts";
 import { tempDir } from "../support/stack.ts";
+import { supabaseCli } from "../support/supabase-cli.ts";
 
 let pg: PostgresHandle;
 let sql: postgres.Sql;
@@ -85,9 +86,10 @@ describe("applyMigrations", () => {
     const [recorded] = await sql`
       select version, name, statements from supabase_migrations.schema_migrations where version = '20250101000000'`;
     expect(recorded?.name).toBe("first");
+    // As the Supabase CLI records them: each statement trimmed of its `;`.
     expect(recorded?.statements).toEqual([
-      "create table public.m_order (n int);",
-      "-- a comment; with a semicolon\ninsert into public.m_order values (1);",
+      "create table public.m_order (n int)",
+      "-- a comment; with a semicolon\ninsert into public.m_order values (1)",
     ]);
   });
 
@@ -136,4 +138,56 @@ describe("applyMigrations", () => {
     }
     expect((await sql`select count(*)::int as c from public.m_once`)[0]?.c).toBe(1);
   });
+});
+
+// Both ways with the Supabase CLI's own migration code (tools/supabase-cli): what we record is what `db push` would
+// have recorded, and what `db push` recorded is recognised by us as applied.
+describe("applyMigrations and the Supabase CLI", () => {
+  const FILES = {
+    "20250501000000_cli_first.sql": "create table public.cli_one (n int);\ninsert into public.cli_one values (1);\n-- trailing note\n",
+    "20250502000000_cli_second.sql": "create function public.cli_two() returns int language sql as $$ select 2; $$;",
+  };
+
+  async function freshDatabase(name: string): Promise<{ url: string; db: postgres.Sql }> {
+    await sql.unsafe(`create database ${name}`);
+    const url = new URL(pg.url);
+    url.pathname = `/${name}`;
+    const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    return { url: url.toString(), db };
+  }
+
+  it("records rows the CLI reads as applied, with the statements the CLI would have written", async () => {
+    const cli = await supabaseCli();
+    const dir = await migrationsDir(FILES);
+    const { url, db } = await freshDatabase("cli_reads_ours");
+    try {
+      await applyMigrations(db, dir);
+      const listed = await cli.list(url, dir);
+      expect(listed).toEqual({ local: expect.any(Array), remote: ["20250501000000", "20250502000000"], pending: [] });
+      const rows = await db<{ version: string; name: string; statements: string[] }[]>`
+        select version, name, statements from supabase_migrations.schema_migrations order by version`;
+      for (const [fileName, text] of Object.entries(FILES)) {
+        const row = rows.find((r) => fileName.startsWith(r.version));
+        expect(row?.statements).toEqual(await cli.split(text));
+      }
+    } finally {
+      await db.end();
+    }
+  }, 180_000);
+
+  it("takes rows written by `supabase db push` as applied and applies only what came after", async () => {
+    const cli = await supabaseCli();
+    const dir = await migrationsDir(FILES);
+    const { url, db } = await freshDatabase("ours_reads_cli");
+    try {
+      expect(await cli.push(url, dir)).toEqual({ applied: expect.arrayContaining([expect.stringContaining("20250501000000")]) });
+      expect(await applyMigrations(db, dir)).toEqual({ applied: [], alreadyApplied: 2 });
+      await writeFile(path.join(dir, "20250503000000_cli_third.sql"), "insert into public.cli_one values (3);");
+      expect(await applyMigrations(db, dir)).toEqual({ applied: ["20250503000000_cli_third.sql"], alreadyApplied: 2 });
+      expect((await cli.list(url, dir)).pending).toEqual([]);
+      expect((await db`select count(*)::int as c from public.cli_one`)[0]?.c).toBe(2);
+    } finally {
+      await db.end();
+    }
+  }, 180_000);
 });

@@ -2,7 +2,7 @@
 // keeps working on the current schema and a rollback never needs a down-migration.
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { readMigrationFiles } from "../../infra/supabase/migration-files.ts";
+import { readMigrationFiles } from "../../supabase/migration-files.ts";
 import { formatFinding, lintMigrationFiles } from "../../infra/release/migrations/lint.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../supabase/migrations", import.meta.url));

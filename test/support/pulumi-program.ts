@@ -80,7 +80,7 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
     {
       newResource: (args) => {
         inputsByName.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, stack, args.name) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args.type, stack, args.name, args.inputs) } };
       },
       call: (args) => args.inputs,
     },
@@ -137,8 +137,10 @@ export async function runProgram(stack: string, extra: Record<string, string>, s
 const RUNTIME_WARNING = "warning: [runtime] ";
 
 /** What the providers compute, so that outputs derived from them resolve. */
-function computedOutputs(type: string, stack: string, name: string): Record<string, unknown> {
+function computedOutputs(type: string, stack: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   if (type === RANDOM_PASSWORD) return { result: generatedPassword(name) };
+  // An adopted project keeps the ref it was given (supabaseProjectRef).
+  if (type.endsWith(":AdoptedProject")) return { url: `https://${String(inputs["ref"])}.supabase.co` };
   if (!type.endsWith(":Project") && !type.endsWith(":Branch")) return {};
   const ref = `${stack.replace(/[^a-z]/g, "")}${"x".repeat(20)}`.slice(0, 20);
   return { ref, url: `https://${ref}.supabase.co` };

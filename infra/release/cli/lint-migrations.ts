@@ -1,6 +1,6 @@
 // npm run lint:migrations [-- <dir>]: the expand/contract lint over supabase/migrations (see migrations/lint.ts).
 import path from "node:path";
-import { readMigrationFiles } from "../../supabase/migration-files.ts";
+import { readMigrationFiles } from "../../../supabase/migration-files.ts";
 import { REBASELINES } from "../migrations/history.ts";
 import { formatFinding, lintMigrationFiles } from "../migrations/lint.ts";
 

@@ -156,7 +156,7 @@ describe("migration lint: the restructured baseline's history", () => {
   });
 
   it("passes the repository's own migrations", async () => {
-    const { readMigrationFiles } = await import("../../supabase/migration-files.ts");
+    const { readMigrationFiles } = await import("../../../supabase/migration-files.ts");
     const result = lintMigrationFiles(await readMigrationFiles("supabase/migrations"));
     expect(result.violations).toEqual([]);
     expect(result.files.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
-// One HTTP exchange with the Management API: bearer auth, per-scope rate limiting, retries for idempotent calls
-// only (honouring Retry-After / X-RateLimit-Reset), and typed errors that never contain the token.
+// One HTTP exchange with the Management API: bearer auth, per-scope rate limiting, retries (honouring Retry-After /
+// X-RateLimit-Reset), and typed errors that never contain the token. A 429 is retried on every call: the API refused
+// it before doing anything, so even a create is safe to send again. Anything else is retried on idempotent calls only.
 import { apiMessageFrom, ManagementApiError, ManagementApiTransportError, redact } from "./errors.ts";
 import { type Clock, ScopedRateLimiter, systemClock } from "./rate-limiter.ts";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, type RetryPolicy, retryDelayMs } from "./retry-policy.ts";
@@ -86,12 +87,13 @@ export class ManagementTransport {
       if (response.status === 429 && delayMs !== undefined) {
         this.limiter.pause(request.scope, this.clock.now() + delayMs);
       }
-      if (retryable && mayRetry && delayMs !== undefined) {
+      const rateLimited = response.status === 429 && attempt < this.retry.maxRetries;
+      if (retryable && (mayRetry || rateLimited) && delayMs !== undefined) {
         await this.clock.sleep(delayMs);
         continue;
       }
       const note = retryable
-        ? request.idempotent
+        ? request.idempotent || response.status === 429
           ? `gave up after ${attempt + 1} attempts`
           : "not retried: this call is not idempotent"
         : undefined;

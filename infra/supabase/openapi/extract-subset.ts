@@ -90,6 +90,15 @@ function pick(spec: Spec, operation: string): Json {
         }
       : null,
     responses: Object.keys((op["responses"] ?? {}) as object),
+    // What each success answer's JSON body looks like: the fake Management API holds its own answers to it.
+    responseBodies: Object.fromEntries(
+      Object.entries((op["responses"] ?? {}) as Record<string, Record<string, Json>>)
+        .filter(([status]) => status.startsWith("2"))
+        .flatMap(([status, response]) => {
+          const media = (response["content"] as Record<string, Record<string, Json>> | undefined)?.["application/json"];
+          return media?.["schema"] ? [[status, inline(spec, media["schema"])]] : [];
+        }),
+    ),
   };
 }
 

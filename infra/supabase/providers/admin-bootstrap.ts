@@ -17,7 +17,7 @@ import {
 } from "../../../functions/_shared/admin-accounts.ts";
 import { ManagementApiError } from "../api/errors.ts";
 import type { ManagementClient } from "../client.ts";
-import { sqlTextLiteral } from "../migration-plan.ts";
+import { sqlTextLiteral } from "../sql-literal.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
 
 export interface AdminBootstrapInputs extends Connection {

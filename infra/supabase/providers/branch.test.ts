@@ -24,15 +24,20 @@ const desired = (branchName: string, extra: Partial<BranchInputs> = {}): BranchI
 });
 
 describe("Branch provider", () => {
-  it("creates a non-default, non-persistent branch and waits for it through /v1/branches", async () => {
+  it("enables branching on a project without it (its default branch first), then creates a non-default, non-persistent branch", async () => {
     const provider = createBranchProvider(testContext());
     const since = api.requests.length;
+    expect(staging.defaultBranch).toBeUndefined();
     const { id, outs } = await provider.create(desired("pr-42"));
     const branch = api.branchNamed("pr-42");
     expect(branch?.ref).toBe(id);
     expect(branch?.branch).toMatchObject({ parentRef: staging.ref, gitBranch: "feature/queue", isDefault: false, persistent: false });
+    expect(staging.defaultBranch?.name).toBe("Production");
+    expect(outs.enabledBranching).toBe(true);
     const paths = api.requests.slice(since).map((r) => `${r.method} ${r.path.replace(id, "{branch}").replace(staging.ref, "{staging}")}`);
     expect(paths).toEqual([
+      "GET /v1/projects/{staging}/branches",
+      "POST /v1/projects/{staging}/branches",
       "POST /v1/projects/{staging}/branches",
       "GET /v1/branches/{branch}",
       "GET /v1/branches/{branch}",
@@ -44,6 +49,7 @@ describe("Branch provider", () => {
   it("adopts the branch of the same name on 409, and changes nothing on a second update", async () => {
     const provider = createBranchProvider(testContext());
     const first = await provider.create(desired("pr-7"));
+    expect(first.outs.enabledBranching).toBeUndefined();
     const again = await provider.create(desired("pr-7"));
     expect(again).toMatchObject({ id: first.id, outs: { adopted: true } });
     expect(await provider.diff(first.id, first.outs, desired("pr-7"))).toMatchObject({ changes: false });

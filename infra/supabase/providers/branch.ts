@@ -1,5 +1,8 @@
 // A preview branch of the staging project for a pr-<n> stack: created (or adopted by name), waited on through
 // GET /v1/branches/{ref} until healthy, and deleted on destroy (demoted first if someone made it persistent).
+// On a project without branching (no default branch yet), the first branch created would become the project's
+// default branch, which cannot be deleted; so, as terraform-provider-supabase does, the default branch is created
+// first (named "Production", the project itself, no new database) and is left in place afterwards.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceName } from "../api/types.ts";
 import { waitForBranchReady } from "../readiness.ts";
@@ -22,7 +25,11 @@ export interface BranchOutputs extends Connection {
   gitBranch?: string;
   url: string;
   adopted: boolean;
+  /** True when this branch's creation first enabled branching on the parent (created its default branch). */
+  enabledBranching?: boolean;
 }
+
+export const DEFAULT_BRANCH_NAME = "Production";
 
 export function createBranchProvider(context: ProviderContext): SupabaseProvider<BranchInputs, BranchOutputs> {
   const readyOptions = (inputs: BranchInputs) => ({
@@ -55,6 +62,7 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
 
     async create(inputs) {
       const client = context.clientFor(inputs);
+      const enabledBranching = await client.ensureBranchingEnabled(inputs.parentRef, DEFAULT_BRANCH_NAME);
       const { value: branch, adopted } = await client.createOrAdoptBranch(inputs.parentRef, {
         branch_name: inputs.branchName,
         ...(inputs.gitBranch ? { git_branch: inputs.gitBranch } : {}),
@@ -64,6 +72,12 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
       });
       if (branch.parent_project_ref !== inputs.parentRef) {
         throw new Error(`Branch ${inputs.branchName} belongs to ${branch.parent_project_ref}, not ${inputs.parentRef}`);
+      }
+      if (branch.is_default || branch.project_ref === inputs.parentRef) {
+        throw new Error(
+          `Branch ${inputs.branchName} is the default branch of ${inputs.parentRef} (the project itself), not a preview branch: ` +
+            "refusing to use it, since deleting it is impossible and writing to it writes to staging",
+        );
       }
       await waitForBranchReady(client, branch.project_ref, inputs.services, readyOptions(inputs));
       return {
@@ -77,6 +91,7 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
           ...(inputs.gitBranch ? { gitBranch: inputs.gitBranch } : {}),
           url: `https://${branch.project_ref}.supabase.co`,
           adopted,
+          ...(enabledBranching ? { enabledBranching } : {}),
         },
       };
     },

@@ -1,6 +1,7 @@
 // The function release against the fake API: every function uploaded as source (import map + _shared + its own
 // files) with bundleOnly, activated together by one PUT with verify_jwt false, unchanged ones skipped, removed
-// ones deleted, and nothing activated when an upload fails.
+// ones of ours deleted, functions it never deployed kept (unless pruneUnmanagedFunctions), and nothing activated
+// when an upload fails.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -120,4 +121,53 @@ describe("FunctionRelease provider", () => {
     await expect(readSourceManifest(root)).rejects.toThrow("functions/broken has no index.ts: every function directory needs an entry point");
     expect(FUNCTION_LAYOUT.verifyJwt).toBe(false);
   });
+
+  it("keeps live functions it never deployed, lists them in check, and deletes them only with pruneUnmanagedFunctions", async () => {
+    const provider = createFunctionReleaseProvider(testContext({ projectRoot: root }));
+    const legacy = await deployLegacyFunctions(["queue-enter", "pin-status", "health"]);
+    const checked = await provider.check({} as FunctionReleaseInputs, await desired());
+    expect(checked.inputs?.plan).toEqual({ deploy: ["health", "queue"], remove: [], keep: ["pin-status", "queue-enter"] });
+
+    const since = api.requests.length;
+    const { id, outs } = await provider.create(checked.inputs as FunctionReleaseInputs);
+    expect(deploysSince(since).filter((call) => call.startsWith("DELETE"))).toEqual([]);
+    expect(outs.unmanaged).toEqual(["pin-status", "queue-enter"]);
+    expect(project.functions.get("queue-enter")).toMatchObject({ id: legacy.get("queue-enter"), activeVersion: 1 });
+    // A live function with the name of one of ours is taken over: ours replaces it, and it is ours from now on.
+    expect(project.functions.get("health")?.activeVersion).toBe(2);
+
+    // Ours leaving functions/ is deleted; the unmanaged ones still are not; destroy deletes ours only.
+    await rm(path.join(root, "functions/health"), { recursive: true });
+    const { outs: after } = await provider.update(id, outs, await desired());
+    expect([...project.functions.keys()].sort()).toEqual(["pin-status", "queue", "queue-enter"]);
+    await provider.delete(id, after);
+    expect([...project.functions.keys()].sort()).toEqual(["pin-status", "queue-enter"]);
+
+    const pruning = { ...(await desired()), pruneUnmanagedFunctions: true };
+    expect((await provider.check({} as FunctionReleaseInputs, pruning)).inputs?.plan).toEqual({
+      deploy: ["queue"],
+      remove: ["pin-status", "queue-enter"],
+      keep: [],
+    });
+    await provider.create(pruning);
+    expect([...project.functions.keys()].sort()).toEqual(["queue"]);
+  });
 });
+
+/** Functions someone else deployed and activated on the project (the fake's records, as its API shows them). */
+async function deployLegacyFunctions(slugs: string[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const slug of slugs) {
+    const form = new FormData();
+    form.append("metadata", new Blob([JSON.stringify({ name: slug, entrypoint_path: "index.ts" })], { type: "application/json" }));
+    form.append("file", new Blob(["Deno.serve(() => new Response('legacy'));"], { type: "application/typescript" }), "index.ts");
+    const response = await fetch(`${api.url}/v1/projects/${project.ref}/functions/deploy?slug=${slug}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${connectionTo(api).accessToken}` },
+      body: form,
+    });
+    expect(response.status).toBe(201);
+    ids.set(slug, ((await response.json()) as { id: string }).id);
+  }
+  return ids;
+}

@@ -1,11 +1,14 @@
 // All edge functions of the repository released together: every new or changed function is uploaded as source
 // with bundleOnly (the server bundles, nothing is served yet), then one PUT /functions activates them all at
-// once with verify_jwt as configured. Unchanged functions are skipped by checksum; functions that no longer
-// exist in functions/ are deleted after the activation.
+// once with verify_jwt as configured. Unchanged functions are skipped by checksum. Only functions this resource
+// deployed itself (recorded in its state) are deleted when they leave functions/; every other function of the
+// project (e.g. the 2025 backend's dash-named ones) keeps running and is reported as unmanaged, unless
+// pruneUnmanagedFunctions is set. Check lists what the release would deploy, remove and keep (`plan`).
 import type * as pulumi from "@pulumi/pulumi";
 import type { BulkUpdateFunction, EdgeFunction } from "../api/types.ts";
 import { collectFunctionSources, type FunctionLayout, type FunctionSource } from "../function-sources.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { allKnown } from "./preview.ts";
 
 export interface FunctionEntry {
   slug: string;
@@ -22,10 +25,25 @@ export interface FunctionReleaseInputs extends Connection, FunctionLayout {
   projectRef: string;
   /** What the program saw on disk; the provider re-reads the sources and refuses if they changed since. */
   functions: FunctionEntry[];
+  /** Also delete live functions this resource never deployed (default: keep them running). */
+  pruneUnmanagedFunctions?: boolean;
+  /** Set by check from the live project: what the release would do. */
+  plan?: ReleasePlan;
+}
+
+export interface ReleasePlan {
+  /** Uploaded and activated: new here, changed, or live but not deployed by this resource (it takes them over). */
+  deploy: string[];
+  /** Deleted: ours and gone from functions/, or unmanaged with pruneUnmanagedFunctions. */
+  remove: string[];
+  /** Left running: live functions this resource did not deploy. */
+  keep: string[];
 }
 
 export interface FunctionReleaseOutputs extends FunctionReleaseInputs {
   deployed: Record<string, DeployedFunction>;
+  /** Live functions this resource did not deploy and left running. */
+  unmanaged: string[];
 }
 
 export class FunctionReleaseError extends Error {
@@ -36,32 +54,36 @@ export function createFunctionReleaseProvider(
   context: ProviderContext,
 ): SupabaseProvider<FunctionReleaseInputs, FunctionReleaseOutputs> {
   return {
-    async check(_olds, news) {
+    async check(olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
       if (!news.projectRef) failures.push({ property: "projectRef", reason: "projectRef is required" });
       if (typeof news.verifyJwt !== "boolean") failures.push({ property: "verifyJwt", reason: "must be true or false" });
       const slugs = (news.functions ?? []).map((fn) => fn.slug);
       const duplicate = slugs.find((slug, index) => slugs.indexOf(slug) !== index);
       if (duplicate) failures.push({ property: "functions", reason: `function ${duplicate} is listed twice` });
-      return { inputs: news, failures };
+      const { plan: _stale, ...inputs } = news;
+      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      const live = await context.clientFor(news).listFunctions(news.projectRef);
+      return { inputs: { ...inputs, plan: planRelease(news, olds.functions ?? [], live) }, failures };
     },
 
     async diff(_id, olds, news) {
       const target = targetChanged(olds.projectRef, news.projectRef);
       if (target) return target;
       const deployed = Object.entries(olds.deployed ?? {}).map(([slug, fn]) => ({ slug, checksum: fn.checksum }));
-      const changes = fingerprint(deployed) !== fingerprint(news.functions) || connectionChanged(olds, news);
+      const pruning = news.pruneUnmanagedFunctions === true && (news.plan?.remove.length ?? (olds.unmanaged ?? []).length) > 0;
+      const changes = fingerprint(deployed) !== fingerprint(news.functions) || pruning || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const deployed = await release(context, inputs, {});
-      return { id: `${inputs.projectRef}/functions`, outs: { ...inputs, ...connectionOf(inputs), deployed } };
+      const { plan: _plan, ...kept } = inputs;
+      return { id: `${inputs.projectRef}/functions`, outs: { ...kept, ...connectionOf(inputs), ...(await release(context, inputs, {})) } };
     },
 
     async update(_id, olds, news) {
-      const deployed = await release(context, news, olds.deployed ?? {});
-      return { outs: { ...news, ...connectionOf(news), deployed } };
+      const { plan: _plan, ...kept } = news;
+      return { outs: { ...kept, ...connectionOf(news), ...(await release(context, news, olds.deployed ?? {})) } };
     },
 
     async delete(_id, props) {
@@ -75,7 +97,7 @@ async function release(
   context: ProviderContext,
   inputs: FunctionReleaseInputs,
   previous: Record<string, DeployedFunction>,
-): Promise<Record<string, DeployedFunction>> {
+): Promise<Pick<FunctionReleaseOutputs, "deployed" | "unmanaged">> {
   const sources = await collectFunctionSources(context.projectRoot, inputs);
   if (fingerprint(sources) !== fingerprint(inputs.functions)) {
     throw new FunctionReleaseError(
@@ -111,8 +133,11 @@ async function release(
   const activated = bundles.length > 0 ? await client.bulkUpdateFunctions(inputs.projectRef, bundles.map((b) => activation(b, inputs.verifyJwt))) : [];
 
   const wanted = new Set(sources.map((source) => source.slug));
-  for (const slug of live.keys()) {
-    if (!wanted.has(slug)) await client.deleteFunction(inputs.projectRef, slug);
+  const unmanaged: string[] = [];
+  for (const slug of [...live.keys()].sort()) {
+    if (wanted.has(slug)) continue;
+    if (slug in previous || inputs.pruneUnmanagedFunctions === true) await client.deleteFunction(inputs.projectRef, slug);
+    else unmanaged.push(slug);
   }
 
   const result: Record<string, DeployedFunction> = {};
@@ -122,7 +147,24 @@ async function release(
     if (!current) throw new FunctionReleaseError(`Function ${source.slug} is neither live nor part of this release`);
     result[source.slug] = { id: current.id, version: current.version, checksum: source.checksum };
   }
-  return result;
+  return { deployed: result, unmanaged };
+}
+
+/**
+ * What a release would do, from what check can see: the files (as the program listed them), the live functions,
+ * and the functions of the previous inputs (what this resource released last time).
+ */
+function planRelease(inputs: FunctionReleaseInputs, previous: readonly FunctionEntry[], live: readonly EdgeFunction[]): ReleasePlan {
+  const before = new Map(previous.map((entry) => [entry.slug, entry.checksum]));
+  const liveSlugs = new Set(live.map((fn) => fn.slug));
+  const wanted = new Set(inputs.functions.map((entry) => entry.slug));
+  const deploy = inputs.functions
+    .filter((entry) => !liveSlugs.has(entry.slug) || before.get(entry.slug) !== entry.checksum)
+    .map((entry) => entry.slug);
+  const ours = [...liveSlugs].filter((slug) => !wanted.has(slug) && before.has(slug));
+  const others = [...liveSlugs].filter((slug) => !wanted.has(slug) && !before.has(slug));
+  const prune = inputs.pruneUnmanagedFunctions === true;
+  return { deploy: deploy.sort(), remove: [...ours, ...(prune ? others : [])].sort(), keep: prune ? [] : others.sort() };
 }
 
 /** Changed here, never released by us, missing or replaced remotely, or served with other JWT settings. */

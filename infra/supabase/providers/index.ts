@@ -3,9 +3,11 @@
 // own context instead.
 import type * as pulumi from "@pulumi/pulumi";
 import { createAdminBootstrapProvider } from "./admin-bootstrap.ts";
+import { createAdoptedProjectProvider } from "./adopted-project.ts";
 import { createBranchProvider } from "./branch.ts";
 import { createProviderContext, type ProviderContext } from "./context.ts";
 import { createFunctionReleaseProvider } from "./function-release.ts";
+import { createLegacyLockdownProvider } from "./legacy-lockdown.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 import { createProjectProvider } from "./project.ts";
 import { createSecretsProvider } from "./secrets.ts";
@@ -13,6 +15,7 @@ import { createServiceConfigProvider } from "./service-config.ts";
 
 export type ProviderKind =
   | "project"
+  | "adoptedProject"
   | "branch"
   | "authConfig"
   | "postgrestConfig"
@@ -20,7 +23,8 @@ export type ProviderKind =
   | "migrations"
   | "functionRelease"
   | "secrets"
-  | "adminBootstrap";
+  | "adminBootstrap"
+  | "legacyLockdown";
 
 // Each provider is typed by its own inputs; the registry hands them out untyped, as Pulumi does.
 type AnyProvider = pulumi.dynamic.ResourceProvider;
@@ -28,6 +32,7 @@ type AnyProvider = pulumi.dynamic.ResourceProvider;
 export function createProviders(context: ProviderContext): Record<ProviderKind, AnyProvider> {
   return {
     project: createProjectProvider(context),
+    adoptedProject: createAdoptedProjectProvider(context),
     branch: createBranchProvider(context),
     authConfig: createServiceConfigProvider("auth", context),
     postgrestConfig: createServiceConfigProvider("postgrest", context),
@@ -36,6 +41,7 @@ export function createProviders(context: ProviderContext): Record<ProviderKind, 
     functionRelease: createFunctionReleaseProvider(context),
     secrets: createSecretsProvider(context),
     adminBootstrap: createAdminBootstrapProvider(context),
+    legacyLockdown: createLegacyLockdownProvider(context),
   };
 }
 

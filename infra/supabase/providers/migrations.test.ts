@@ -7,10 +7,11 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../local/ports.ts";
 import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
-import { splitStatements } from "../migration-files.ts";
+import { splitAndTrim } from "../../../supabase/cli-statements.ts";
 import { readSourceManifest } from "../source-manifest.ts";
 import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
 import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
+import { supabaseCli } from "../../../test/support/supabase-cli.ts";
 import { createMigrationsProvider, type MigrationsInputs } from "./migrations.ts";
 
 const CLINICS = `create table public.clinics (id text primary key, name text not null);
@@ -63,8 +64,8 @@ describe("Migrations provider", () => {
     const { outs } = await provider.create(await desired());
 
     expect(await history()).toEqual([
-      { version: "20250101000000", name: "clinics", statements: splitStatements(CLINICS) },
-      { version: "20250101000100", name: "queue", statements: splitStatements(QUEUE) },
+      { version: "20250101000000", name: "clinics", statements: splitAndTrim(CLINICS) },
+      { version: "20250101000100", name: "queue", statements: splitAndTrim(QUEUE) },
     ]);
     expect((await history())[1]?.statements).toHaveLength(2);
     expect(await tableExists("public.queue_entries")).toBe(true);
@@ -140,5 +141,62 @@ describe("Migrations provider", () => {
     await writeMigration("20250101000100_late.sql", "select 1;");
     await expect(provider.create(planned)).rejects.toThrow(/supabase\/migrations changed between the preview and this update/);
     expect(await tableExists("public.clinics")).toBe(false);
+  });
+});
+
+// Both ways with the Supabase CLI's own migration code (tools/supabase-cli), on a history table shaped as on a
+// project whose migrations also went through the platform's endpoints (extra columns), holding rows not ours.
+describe("Migrations provider and the Supabase CLI", () => {
+  const platformHistory = async () => {
+    const db = await api.sql(project.ref);
+    await db.unsafe(`alter table supabase_migrations.schema_migrations
+      add column if not exists created_by text, add column if not exists idempotency_key text`);
+    await db.unsafe(`insert into supabase_migrations.schema_migrations (version, name, statements, created_by, idempotency_key)
+      values ('20241105', 'initial_schema', array['create table public.legacy (id int)'], 'someone@example.org', 'k-1')`);
+  };
+
+  it("recognises files `supabase db push` applied, whatever their trimming, and leaves rows not ours alone", async () => {
+    const cli = await supabaseCli();
+    await writeMigration("20250101000000_clinics.sql", `${CLINICS}\n-- trailing comment, kept by the CLI as a statement\n`);
+    await cli.push(await api.databaseUrl(project.ref), path.join(root, "supabase/migrations"));
+    await platformHistory();
+
+    const provider = createMigrationsProvider(testContext({ projectRoot: root }));
+    const since = api.requests.length;
+    // The preview (check) reads the live history: nothing to apply, the row not ours left alone.
+    await writeMigration("20250101000100_queue.sql", QUEUE);
+    const checked = await provider.check({} as MigrationsInputs, await desired());
+    expect(checked.inputs?.plan).toEqual({ apply: ["20250101000100_queue.sql"], foreign: ["20241105"], newer: [] });
+    await rm(path.join(root, "supabase/migrations/20250101000100_queue.sql"));
+    const { outs } = await provider.create(await desired());
+    expect(api.mutatingRequests(since)).toEqual([]);
+    expect(outs.history).toEqual({ foreign: ["20241105"], newer: [], unverified: [] });
+    expect((await history()).map((row) => row.version)).toEqual(["20241105", "20250101000000"]);
+
+    // A file that says something else than the CLI recorded is refused by the preview, against the live history.
+    await writeMigration("20250101000000_clinics.sql", `${CLINICS}\nalter table public.clinics add column floor int;`);
+    const changed = await provider.check({} as MigrationsInputs, await desired());
+    expect(changed.failures?.[0]?.reason).toMatch(/20250101000000_clinics\.sql was changed after it was applied/);
+  });
+
+  it("writes rows `supabase migration list` and `db push` read as applied, with the CLI's own statements", async () => {
+    const cli = await supabaseCli();
+    await platformHistory();
+    await writeMigration("20250101000000_clinics.sql", CLINICS);
+    await writeMigration("20250101000100_queue.sql", QUEUE);
+    const provider = createMigrationsProvider(testContext({ projectRoot: root }));
+    await provider.create(await desired());
+
+    const rows = await history();
+    expect(rows.find((row) => row.version === "20250101000000")?.statements).toEqual(await cli.split(CLINICS));
+    expect(rows.find((row) => row.version === "20250101000100")?.statements).toEqual(await cli.split(QUEUE));
+    const [legacy] = await (await api.sql(project.ref))`
+      select created_by, idempotency_key from supabase_migrations.schema_migrations where version = '20241105'`;
+    expect(legacy).toEqual({ created_by: "someone@example.org", idempotency_key: "k-1" });
+    await (await api.sql(project.ref))`delete from supabase_migrations.schema_migrations where version = '20241105'`;
+    expect(await cli.list(await api.databaseUrl(project.ref), path.join(root, "supabase/migrations"))).toMatchObject({
+      remote: ["20250101000000", "20250101000100"],
+      pending: [],
+    });
   });
 });

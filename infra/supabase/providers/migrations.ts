@@ -6,17 +6,12 @@ import path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ManagementApiError } from "../api/errors.ts";
 import type { ManagementClient } from "../client.ts";
-import { type MigrationFile, readMigrationFiles } from "../migration-files.ts";
-import {
-  type AppliedMigration,
-  applyMigrationSql,
-  CREATE_HISTORY_SQL,
-  HISTORY_EXISTS_SQL,
-  HISTORY_SQL,
-  MigrationError,
-  planMigrations,
-} from "../migration-plan.ts";
+import { type MigrationFile, readMigrationFiles } from "../../../supabase/migration-files.ts";
+import { HISTORY_EXISTS_SQL, HISTORY_SQL, type HistoryRow, historyRowOf } from "../../../supabase/migration-history.ts";
+import { MigrationError, type MigrationPlan, planMigrations } from "../../../supabase/migration-plan.ts";
+import { applyMigrationSql } from "../migration-query.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { allKnown } from "./preview.ts";
 
 export interface MigrationEntry {
   version: string;
@@ -30,12 +25,19 @@ export interface MigrationsInputs extends Connection {
   migrationsDir: string;
   /** What the program saw on disk; the provider re-reads the files and refuses if they changed since. */
   migrations: MigrationEntry[];
+  /** Set by check from the live history: the files an update would apply, and the rows it leaves alone. */
+  plan?: { apply: string[] } & Pick<MigrationPlan, "foreign" | "newer">;
 }
 
 export interface MigrationsOutputs extends MigrationsInputs {
   /** Every file known to be recorded in the database after the last update. */
   applied: MigrationEntry[];
+  /** History rows that are not ours, left alone: older than our first file, newer than our last, versions only. */
+  history: Pick<MigrationPlan, "foreign" | "newer" | "unverified">;
 }
+
+/** Checksums of supabase/migration-history.ts's statementsChecksum; older states hold a sha256 of the file text. */
+const STATEMENTS_CHECKSUM = /^sha256:/;
 
 export function createMigrationsProvider(context: ProviderContext): SupabaseProvider<MigrationsInputs, MigrationsOutputs> {
   return {
@@ -44,7 +46,9 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
       const previous = new Map((olds.migrations ?? []).map((entry) => [entry.version, entry]));
       for (const entry of news.migrations ?? []) {
         const before = previous.get(entry.version);
-        if (before && before.checksum !== entry.checksum) {
+        // A checksum of the older kind cannot be compared here; the database's history row still is, in update.
+        const comparable = before && STATEMENTS_CHECKSUM.test(before.checksum) && STATEMENTS_CHECKSUM.test(entry.checksum);
+        if (before && comparable && before.checksum !== entry.checksum) {
           failures.push({
             property: "migrations",
             reason:
@@ -53,24 +57,35 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
           });
         }
       }
-      return { inputs: news, failures };
+      const { plan: _stale, ...inputs } = news;
+      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      // What the update would do against the live history; a changed or out-of-order file fails the preview here.
+      try {
+        const files = await readMigrationFiles(path.resolve(context.projectRoot, news.migrationsDir));
+        const plan = planMigrations(files, (await readHistory(context.clientFor(news), news.projectRef)) ?? []);
+        return { inputs: { ...inputs, plan: { apply: plan.pending.map((file) => file.fileName), foreign: plan.foreign, newer: plan.newer } }, failures };
+      } catch (error) {
+        if (!(error instanceof MigrationError)) throw error;
+        return { inputs, failures: [{ property: "migrations", reason: error.message }] };
+      }
     },
 
     async diff(_id, olds, news) {
       const target = targetChanged(olds.projectRef, news.projectRef);
       if (target) return target;
-      const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || connectionChanged(olds, news);
+      const pending = (news.plan?.apply.length ?? 0) > 0;
+      const changes = fingerprint(olds.applied ?? []) !== fingerprint(news.migrations) || pending || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const applied = await migrate(context, inputs);
-      return { id: `${inputs.projectRef}/migrations`, outs: { ...inputs, ...connectionOf(inputs), applied } };
+      const { plan: _plan, ...kept } = inputs;
+      return { id: `${inputs.projectRef}/migrations`, outs: { ...kept, ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
     },
 
     async update(_id, _olds, news) {
-      const applied = await migrate(context, news);
-      return { outs: { ...news, ...connectionOf(news), applied } };
+      const { plan: _plan, ...kept } = news;
+      return { outs: { ...kept, ...connectionOf(news), ...(await migrate(context, news)) } };
     },
 
     async delete() {
@@ -79,16 +94,15 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
   };
 }
 
-async function migrate(context: ProviderContext, inputs: MigrationsInputs): Promise<MigrationEntry[]> {
+async function migrate(
+  context: ProviderContext,
+  inputs: MigrationsInputs,
+): Promise<Pick<MigrationsOutputs, "applied" | "history">> {
   const files = await readMigrationFiles(path.resolve(context.projectRoot, inputs.migrationsDir));
   assertSameFiles(inputs, files);
   const client = context.clientFor(inputs);
-  const history = await readHistory(client, inputs.projectRef);
-  const plan = planMigrations(files, history ?? []);
+  const plan = planMigrations(files, (await readHistory(client, inputs.projectRef)) ?? []);
 
-  if (plan.pending.length > 0 && history === undefined) {
-    await client.runQuery(inputs.projectRef, CREATE_HISTORY_SQL);
-  }
   for (const file of plan.pending) {
     try {
       await client.runQuery(inputs.projectRef, applyMigrationSql(file));
@@ -101,14 +115,14 @@ async function migrate(context: ProviderContext, inputs: MigrationsInputs): Prom
       );
     }
   }
-  return files.map(entryOf);
+  return { applied: files.map(entryOf), history: { foreign: plan.foreign, newer: plan.newer, unverified: plan.unverified } };
 }
 
 /** The recorded history, or undefined when the history table does not exist yet (a database never migrated). */
-async function readHistory(client: ManagementClient, ref: string): Promise<AppliedMigration[] | undefined> {
+async function readHistory(client: ManagementClient, ref: string): Promise<HistoryRow[] | undefined> {
   const [exists] = await client.runQuery<{ present: boolean }>(ref, HISTORY_EXISTS_SQL, { readOnly: true });
   if (!exists?.present) return undefined;
-  return client.runQuery<AppliedMigration>(ref, HISTORY_SQL, { readOnly: true });
+  return (await client.runQuery<{ row: unknown }>(ref, HISTORY_SQL, { readOnly: true })).map(historyRowOf);
 }
 
 function assertSameFiles(inputs: MigrationsInputs, files: readonly MigrationFile[]): void {

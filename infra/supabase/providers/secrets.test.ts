@@ -38,6 +38,20 @@ describe("Secrets provider", () => {
     expect(api.mutatingRequests(since)).toEqual([]);
   });
 
+  it("lists in check the names whose live value differs (drift made in the dashboard included), never a value", async () => {
+    const provider = createSecretsProvider(testContext());
+    const values = { LOOKED_AT: "value-one", UNTOUCHED: "value-two" };
+    const { id, outs } = await provider.create(desired(values));
+    expect((await provider.check({} as SecretsInputs, desired(values))).inputs?.plan).toEqual({ set: [] });
+    api.project(project.ref).secrets.set("LOOKED_AT", { value: "changed by hand", updatedAt: "" });
+    const checked = await provider.check({} as SecretsInputs, desired(values));
+    expect(checked.inputs?.plan).toEqual({ set: ["LOOKED_AT"] });
+    expect(JSON.stringify(checked.inputs?.plan)).not.toContain("value-one");
+    expect(await provider.diff(id, outs, checked.inputs as SecretsInputs)).toMatchObject({ changes: true });
+    await provider.update(id, outs, checked.inputs as SecretsInputs);
+    expect(api.project(project.ref).secrets.get("LOOKED_AT")?.value).toBe("value-one");
+  });
+
   it("sends only changed values and deletes only the names it managed", async () => {
     api.project(project.ref).secrets.set("SOMEONE_ELSES", { value: "keep me", updatedAt: "" });
     const provider = createSecretsProvider(testContext());

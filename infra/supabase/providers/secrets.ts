@@ -16,6 +16,8 @@ import {
 export interface SecretsInputs extends Connection {
   projectRef: string;
   values: Record<string, string>;
+  /** Set by check from the live digests: the names an update would set (never values). */
+  plan?: { set: string[] };
 }
 
 export interface SecretsOutputs extends Connection {
@@ -47,7 +49,11 @@ export function createSecretsProvider(context: ProviderContext): SupabaseProvide
         if (typeof value !== "string") failures.push({ property: `values.${name}`, reason: "must be a string" });
         else if (value.length > MAX_VALUE_LENGTH) failures.push({ property: `values.${name}`, reason: `longer than ${MAX_VALUE_LENGTH} characters` });
       }
-      return { inputs: news, failures };
+      const { plan: _stale, ...inputs } = news;
+      if (failures.length > 0 || isUnknown(news.projectRef) || isUnknown(news.accessToken) || isUnknown(news.apiUrl)) return { inputs, failures };
+      const live = new Map((await context.clientFor(news).listSecrets(news.projectRef)).map((secret) => [secret.name, secret.value]));
+      const set = entries.filter(([name, value]) => live.get(name) !== sha256Hex(value)).map(([name]) => name).sort();
+      return { inputs: { ...inputs, plan: { set } }, failures };
     },
 
     async diff(_id, olds, news) {
@@ -55,7 +61,9 @@ export function createSecretsProvider(context: ProviderContext): SupabaseProvide
       if (target) return { ...target, deleteBeforeReplace: target.replaces?.length ? true : false };
       if (isUnknown(news.values)) return { changes: true, replaces: [], deleteBeforeReplace: false };
       const desired = digestsOf(news.values);
-      const changes = !sameRecord(olds.digests ?? {}, desired) || connectionChanged(olds, news);
+      // A live value that differs (changed in the dashboard) shows up in check's plan.
+      const drifted = (news.plan?.set.length ?? 0) > 0;
+      const changes = !sameRecord(olds.digests ?? {}, desired) || drifted || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
 

@@ -13,8 +13,10 @@ export interface MigrationsArgs extends ConnectionArgs {
 /** supabase/migrations applied in order, once each, recorded as the Supabase CLI records them. */
 export class Migrations extends pulumi.dynamic.Resource {
   declare readonly applied: pulumi.Output<MigrationEntry[]>;
+  /** History rows left alone: not ours (older), a newer release's, or recorded without statements. */
+  declare readonly history: pulumi.Output<{ foreign: string[]; newer: string[]; unverified: string[] }>;
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("migrations"), name, { ...args, ...connectionInputs(args), applied: undefined }, withSecretOutputs(opts), MODULE, "Migrations");
+    super(providerShim("migrations"), name, { ...args, ...connectionInputs(args), applied: undefined, history: undefined }, withSecretOutputs(opts), MODULE, "Migrations");
   }
 }

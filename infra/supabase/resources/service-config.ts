@@ -6,7 +6,7 @@ import { providerShim } from "./provider-shim.ts";
 
 export interface ServiceConfigArgs extends ConnectionArgs {
   projectRef: pulumi.Input<string>;
-  /** Only these keys are managed; every other setting is left as it is. */
+  /** Only these keys are managed; every other setting is left as it is. List-valued keys are merged into the live list. */
   settings: pulumi.Input<ConfigSettings>;
   /** Write-only settings (read back hashed); compared by digest. */
   secretSettings?: pulumi.Input<Record<string, string>>;
@@ -18,6 +18,7 @@ function serviceConfigInputs(args: ServiceConfigArgs): pulumi.Inputs {
     ...connectionInputs(args),
     secretSettings: args.secretSettings === undefined ? undefined : pulumi.secret(args.secretSettings),
     secretDigests: undefined,
+    added: undefined,
   };
 }
 

@@ -2,7 +2,7 @@
 // request to its documented operation and checks path parameters, query parameters and the JSON body, answering
 // as the real API does when something is wrong.
 import { readFileSync } from "node:fs";
-import { checkAgainstSchema, type Schema } from "./schema-check.ts";
+import { checkAgainstSchema, minimalValue, type Schema } from "./schema-check.ts";
 
 interface Parameter {
   name: string;
@@ -15,6 +15,8 @@ interface Operation {
   parameters: Parameter[];
   requestBody: { required: boolean; content: Record<string, Schema> } | null;
   responses: string[];
+  /** The JSON body schema of each documented success status that has one. */
+  responseBodies?: Record<string, Schema>;
 }
 
 export interface MatchedOperation {
@@ -25,6 +27,8 @@ export interface MatchedOperation {
   /** Status codes the document lists for this operation. */
   responses: string[];
   bodySchema(contentType: string): Schema | undefined;
+  /** The documented JSON body of a success answer with this status, if the document gives one. */
+  responseSchema(status: number): Schema | undefined;
 }
 
 export type ContractViolation = { status: number; body: Record<string, unknown> };
@@ -83,6 +87,7 @@ export function matchOperation(method: string, pathname: string, searchParams: U
     query,
     responses: route.operation.responses,
     bodySchema: (contentType) => route.operation.requestBody?.content[contentType],
+    responseSchema: (status) => route.operation.responseBodies?.[String(status)],
   };
 }
 
@@ -107,4 +112,11 @@ function coerceScalar(value: string, schema: Schema): unknown {
   if (schema.type === "boolean") return value === "true" ? true : value === "false" ? false : value;
   if (schema.type === "integer" || schema.type === "number") return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   return value;
+}
+
+/** The least answer the document allows for an operation's success status: a fake record's starting point. */
+export function documentedMinimum(key: string, status = 200): Record<string, unknown> {
+  const schema = subset.operations[key]?.responseBodies?.[String(status)];
+  if (!schema) throw new Error(`the subset documents no ${status} body for ${key}`);
+  return minimalValue(schema) as Record<string, unknown>;
 }

@@ -3,7 +3,9 @@
 // and activated through the Management API (the files as uploaded, under real Deno, one process per function as
 // the local stack runs them), with the project's database and its function secrets in their environment. A newly
 // activated version replaces the running one on the next request. Projects live under /<ref>, so a stack configured
-// with supabaseProjectUrl=<url>/{ref} is smoke-tested against what it really deployed.
+// with supabaseProjectUrl=<url>/{ref} is smoke-tested against what it really deployed. A slug with no active version
+// answers what Supabase's gateway answers (404 "Requested function was not found"); a function deployed with
+// verify_jwt refuses a request without an Authorization header (401).
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -66,7 +68,11 @@ export class FakeEdgeRuntime {
     let running: Running;
     try {
       const found = this.activeVersion(ref, slug);
-      if (!found) return fail(404, "Function not found");
+      if (!found) {
+        response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: "NOT_FOUND", message: "Requested function was not found" }));
+        return;
+      }
+      if (found.verifyJwt && !request.headers.authorization) return fail(401, "Missing authorization header");
       running = await this.ensureRunning(ref, slug, found);
     } catch (error) {
       return fail(503, `BOOT_ERROR: ${(error as Error).message}`);
@@ -91,7 +97,10 @@ export class FakeEdgeRuntime {
     request.pipe(forward);
   }
 
-  private activeVersion(ref: string, slug: string): { version: number; files: Map<string, string>; entrypoint: string; importMap?: string } | undefined {
+  private activeVersion(
+    ref: string,
+    slug: string,
+  ): { version: number; files: Map<string, string>; entrypoint: string; importMap?: string; verifyJwt: boolean } | undefined {
     let project;
     try {
       project = this.api.project(ref);
@@ -101,7 +110,13 @@ export class FakeEdgeRuntime {
     const fn = project.functions.get(slug);
     const files = fn?.activeVersion === undefined ? undefined : fn.bundles.get(fn.activeVersion);
     if (!fn || fn.activeVersion === undefined || !files) return undefined;
-    return { version: fn.activeVersion, files, entrypoint: fn.entrypointPath, ...(fn.importMapPath ? { importMap: fn.importMapPath } : {}) };
+    return {
+      version: fn.activeVersion,
+      files,
+      entrypoint: fn.entrypointPath,
+      verifyJwt: fn.verifyJwt,
+      ...(fn.importMapPath ? { importMap: fn.importMapPath } : {}),
+    };
   }
 
   private async ensureRunning(
@@ -123,6 +138,8 @@ export class FakeEdgeRuntime {
         await writeFile(path.join(root, file), text);
       }
       await symlink(this.nodeModules, path.join(root, "node_modules"), "dir").catch(() => undefined);
+      // A function uploaded without an import map (as the CLI deploys a single file) runs with an empty config.
+      if (!active.importMap) await writeFile(path.join(root, "deno.json"), "{}\n");
       const secrets = Object.fromEntries([...this.api.project(ref).secrets].map(([name, secret]) => [name, secret.value]));
       const worker = new FunctionWorker({
         slug,

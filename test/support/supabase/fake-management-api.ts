@@ -9,7 +9,8 @@ import postgres from "postgres";
 import { prepareSupabaseSurface } from "../../../local/migrations.ts";
 import { freePort } from "../../../local/ports.ts";
 import type { ProjectStatus, ServiceName } from "../../../infra/supabase/api/types.ts";
-import { checkJsonBody, type MatchedOperation, matchOperation } from "./api-contract.ts";
+import { checkJsonBody, documentedMinimum, type MatchedOperation, matchOperation } from "./api-contract.ts";
+import { checkAgainstSchema } from "./schema-check.ts";
 import { activateFunctions, deployFunction, type FakeFunction, functionView } from "./fake-edge-functions.ts";
 
 /** What an operation answers: a status and an optional JSON body. */
@@ -66,6 +67,11 @@ export interface FakeProject {
   functions: Map<string, FakeFunction>;
   secrets: Map<string, { value: string; updatedAt: string }>;
   branch?: { id: string; name: string; parentRef: string; gitBranch?: string; persistent: boolean; isDefault: boolean };
+  /**
+   * The project's own (default) branch, once branching is enabled. Until then the project lists no branches, and the
+   * first branch created becomes the default one, whatever was asked (terraform-provider-supabase#338).
+   */
+  defaultBranch?: { id: string; name: string; createdAt: string };
   database?: { name: string; sql: postgres.Sql };
 }
 
@@ -111,8 +117,8 @@ export class FakeManagementApi {
   // ── test controls ───────────────────────────────────────────────────────────────────────────────────────────
 
   /** A project that exists before the test, e.g. to provoke a 409 on create. */
-  addProject(fields: { name: string; organizationSlug: string; region?: string; status?: ProjectStatus }): FakeProject {
-    const project = this.newProject(fields.name, fields.organizationSlug, fields.region ?? "ap-south-1", "existing-password");
+  addProject(fields: { name: string; organizationSlug: string; region?: string; status?: ProjectStatus; ref?: string }): FakeProject {
+    const project = this.newProject(fields.name, fields.organizationSlug, fields.region ?? "ap-south-1", "existing-password", fields.ref);
     project.pollsLeft = 0;
     if (fields.status && fields.status !== "ACTIVE_HEALTHY") project.stuckIn = fields.status;
     return project;
@@ -226,6 +232,12 @@ export class FakeManagementApi {
       const result = await this.route(match, parsedJson, form);
       if (result.status >= 200 && result.status < 300 && !match.responses.includes(String(result.status))) {
         throw new Error(`fake answered ${result.status} to ${match.key}, which documents ${match.responses.join(", ")}`);
+      }
+      // The fake holds its own answers to the document too: every documented field of the right type, no other.
+      const responseSchema = result.status < 300 ? match.responseSchema(result.status) : undefined;
+      if (responseSchema && result.body !== undefined) {
+        const problems = checkAgainstSchema(result.body, responseSchema, "response");
+        if (problems.length > 0) throw new Error(`fake's answer to ${match.key} is not the documented one: ${problems.slice(0, 5).join("; ")}`);
       }
       if (failure?.dropAfterProcessing) {
         record.status = -1;
@@ -354,11 +366,11 @@ export class FakeManagementApi {
       case "POST /v1/projects/{ref}/branches":
         return this.withProject(params, (parent) => this.createBranch(parent, body as Record<string, unknown>));
       case "GET /v1/projects/{ref}/branches":
-        return this.withProject(params, (parent) => ok(this.branchesOf(parent).map((branch) => branchView(branch))));
+        return this.withProject(params, (parent) => ok(this.branchViewsOf(parent)));
       case "GET /v1/projects/{ref}/branches/{name}":
         return this.withProject(params, (parent) => {
-          const branch = this.branchesOf(parent).find((candidate) => candidate.branch?.name === params["name"]);
-          return branch ? ok(branchView(branch)) : notFound("Branch not found");
+          const branch = this.branchViewsOf(parent).find((candidate) => candidate["name"] === params["name"]);
+          return branch ? ok(branch) : notFound("Branch not found");
         });
       case "GET /v1/branches/{branch_id_or_ref}":
         return this.withBranch(params, (branch) => {
@@ -411,8 +423,14 @@ export class FakeManagementApi {
 
   private createBranch(parent: FakeProject, body: Record<string, unknown>): Answer {
     const name = String(body["branch_name"]);
-    if (this.branchesOf(parent).some((branch) => branch.branch?.name === name)) {
+    if (this.branchViewsOf(parent).some((branch) => branch["name"] === name)) {
       return { status: 409, body: { message: `Branch with name ${name} already exists` } };
+    }
+    if (body["is_default"] === true || !parent.defaultBranch) {
+      if (parent.defaultBranch) return { status: 409, body: { message: "This project already has a default branch" } };
+      // The default branch is the project itself: no new database.
+      parent.defaultBranch = { id: randomUUID(), name, createdAt: new Date().toISOString() };
+      return { status: 201, body: this.defaultBranchView(parent) };
     }
     const branch = this.newProject(`${parent.name}-${name}`, parent.organizationSlug, parent.region, "branch-password");
     branch.branch = {
@@ -426,9 +444,10 @@ export class FakeManagementApi {
     return { status: 201, body: branchView(branch) };
   }
 
-  private newProject(name: string, organizationSlug: string, region: string, dbPassword: string): FakeProject {
+  private newProject(name: string, organizationSlug: string, region: string, dbPassword: string, ref = randomRef()): FakeProject {
+    if (this.projects.has(ref)) throw new Error(`fake project ${ref} exists already`);
     const project: FakeProject = {
-      ref: randomRef(),
+      ref,
       name,
       organizationSlug,
       region,
@@ -436,9 +455,23 @@ export class FakeManagementApi {
       dbPassword,
       pollsLeft: this.options.pollsUntilHealthy ?? 1,
       ...(this.holdNewProjectsIn ? { stuckIn: this.holdNewProjectsIn } : {}),
-      authConfig: { site_url: "http://localhost:3000", uri_allow_list: "", disable_signup: false, jwt_exp: 3600 },
-      postgrest: { db_schema: "public,graphql_public", max_rows: 1000, db_extra_search_path: "public,extensions", db_pool: null },
-      realtime: { private_only: false, max_concurrent_users: 200, suspend: false },
+      // Every field the documented answers carry, then the values a new project has for the ones we look at.
+      authConfig: {
+        ...documentedMinimum("GET /v1/projects/{ref}/config/auth"),
+        site_url: "http://localhost:3000",
+        uri_allow_list: "",
+        disable_signup: false,
+        jwt_exp: 3600,
+        external_anonymous_users_enabled: false,
+      },
+      postgrest: {
+        ...documentedMinimum("GET /v1/projects/{ref}/postgrest"),
+        db_schema: "public,graphql_public",
+        max_rows: 1000,
+        db_extra_search_path: "public,extensions",
+        db_pool: null,
+      },
+      realtime: { ...documentedMinimum("GET /v1/projects/{ref}/config/realtime"), private_only: false, max_concurrent_users: 200, suspend: false },
       functions: new Map(),
       secrets: new Map(),
     };
@@ -474,6 +507,27 @@ export class FakeManagementApi {
       created_at: project.createdAt,
       status: this.statusOf(project),
       database: { host: `db.${project.ref}.supabase.co`, version: "17.4", postgres_engine: "17", release_channel: "ga" },
+    };
+  }
+
+  private branchViewsOf(parent: FakeProject): Record<string, unknown>[] {
+    const previews = this.branchesOf(parent).map((branch) => branchView(branch));
+    return parent.defaultBranch ? [this.defaultBranchView(parent), ...previews] : previews;
+  }
+
+  private defaultBranchView(parent: FakeProject): Record<string, unknown> {
+    const info = parent.defaultBranch as NonNullable<FakeProject["defaultBranch"]>;
+    return {
+      id: info.id,
+      name: info.name,
+      project_ref: parent.ref,
+      parent_project_ref: parent.ref,
+      is_default: true,
+      persistent: true,
+      status: "FUNCTIONS_DEPLOYED",
+      created_at: info.createdAt,
+      updated_at: info.createdAt,
+      with_data: false,
     };
   }
 

@@ -77,3 +77,31 @@ function checkObject(value: unknown, schema: Schema, at: string): string[] {
   }
   return problems;
 }
+
+/**
+ * The least a documented object can be: every required property present, null where it may be, otherwise the first
+ * enum value, the minimum, false, "", [] or the same for a nested object. A fake starts its records from this, so that
+ * its answers carry every field the real API's do.
+ */
+export function minimalValue(schema: Schema): unknown {
+  if (schema.nullable) return null;
+  if (schema.allOf) return Object.assign({}, ...schema.allOf.map((part) => minimalValue(part) as object));
+  const alternative = (schema.oneOf ?? schema.anyOf)?.[0];
+  if (alternative) return minimalValue(alternative);
+  if (schema.enum) return schema.enum[0];
+  switch (schema.type) {
+    case "string":
+      return "";
+    case "integer":
+    case "number":
+      return schema.minimum ?? 0;
+    case "boolean":
+      return false;
+    case "array":
+      return [];
+    default: {
+      const properties = schema.properties ?? {};
+      return Object.fromEntries((schema.required ?? []).map((name) => [name, minimalValue(properties[name] ?? {})]));
+    }
+  }
+}

@@ -1,23 +1,23 @@
-// The migration files of supabase/migrations/, named and recorded as the Supabase CLI does:
-// `<14-digit version>_<name>.sql`, one row per file in supabase_migrations.schema_migrations(version, statements, name).
-import { createHash } from "node:crypto";
+// The migration files of supabase/migrations/, named and split as the Supabase CLI names and records them:
+// `<14-digit version>_<name>.sql`, statements as its splitter cuts them (./cli-statements.ts). Shared by the local
+// stack's runner (local/migrations.ts) and the Pulumi Migrations resource (infra/supabase/providers/migrations.ts).
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { splitStatements } from "./sql-text.ts";
-
-export { splitStatements };
+import { splitAndTrim } from "./cli-statements.ts";
+import { statementsChecksum } from "./migration-history.ts";
 
 export interface MigrationFile {
   version: string;
   name: string;
   fileName: string;
   sql: string;
-  /** sha256 of the file's text: an applied file must never change. */
-  checksum: string;
-  /** The file split into statements, as the CLI records them. */
+  /** The file's statements as the CLI records them: what goes into the history row. */
   statements: string[];
+  /** statementsChecksum(statements): stable whatever the trimming; an applied file must keep it. */
+  checksum: string;
 }
 
+// Stricter than the CLI (which takes any digits and any name): 14 digits, so versions sort as timestamps.
 const FILE_PATTERN = /^(\d{14})_([A-Za-z0-9_.-]+)\.sql$/;
 
 export class MigrationFileError extends Error {}
@@ -43,12 +43,12 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
     const clash = seen.get(version);
     if (clash) throw new MigrationFileError(`${fileName}: version ${version} is already used by ${clash}`);
     seen.set(version, fileName);
-    const sql = await readFile(path.join(dir, fileName), "utf8");
-    files.push({ version, name, fileName, sql, checksum: sha256(sql), statements: splitStatements(sql) });
+    files.push(migrationFile(fileName, version, name, await readFile(path.join(dir, fileName), "utf8")));
   }
   return files;
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+export function migrationFile(fileName: string, version: string, name: string, sql: string): MigrationFile {
+  const statements = splitAndTrim(sql);
+  return { version, name, fileName, sql, statements, checksum: statementsChecksum(statements) };
 }
