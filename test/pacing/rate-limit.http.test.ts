@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
-import { newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
+import { BEHIND_REWRITE, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { eventually, metricSum } from "./support/metrics.ts";
 
 const ADDRESS_CEILING = 40;
@@ -21,6 +21,8 @@ beforeAll(async () => {
       LOVE_RATE_LIMIT_PER_MINUTE: String(ADDRESS_CEILING),
       LOVE_RATE_LIMIT_SESSION_PER_MINUTE: String(SESSION_CEILING),
       LOVE_ADMIN_BCRYPT_COST: "4",
+      // The suite plays clients behind the frontend host's rewrite: their X-Forwarded-For is the identity.
+      ...BEHIND_REWRITE,
     },
   });
   sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
