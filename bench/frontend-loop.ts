@@ -10,7 +10,7 @@
 // functions: each function's own port, without the gateway's hop).
 import postgres from "postgres";
 import { startStack } from "../test/support/stack.ts";
-import { seedAdmin, StaffApi } from "../test/staff/_staff.ts";
+import { BEHIND_REWRITE, seedAdmin, StaffApi } from "../test/staff/_staff.ts";
 import { SimulatedPage } from "../test/pacing/support/simulated-page.ts";
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
@@ -54,6 +54,8 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
       LOVE_RATE_LIMIT_PER_MINUTE: "",
       LOVE_RATE_LIMIT_SESSION_PER_MINUTE: "",
       LOVE_ADMIN_BCRYPT_COST: "4",
+      // Pages arrive as through the frontend host's rewrite: each page's X-Forwarded-For is its own address.
+      ...BEHIND_REWRITE,
     },
   });
   const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
