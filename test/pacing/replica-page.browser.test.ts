@@ -9,7 +9,7 @@ import { startStack, type TestStack } from "../support/stack.ts";
 import { seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { launchChromium } from "./support/browser.ts";
 import { eventually, metricSum } from "./support/metrics.ts";
-import { type LoggedRequest, type RewriteHost, startRewriteHost } from "./support/rewrite-host.ts";
+import { type LoggedRequest, type RewriteHost, startRewriteHost } from "../support/rewrite-host.ts";
 
 const REPLICA_DIR = fileURLToPath(new URL("./replica", import.meta.url));
 
@@ -49,7 +49,7 @@ const newUser = () => `replica-${Date.now().toString(36)}-${++seq}`;
 
 async function openPage(user: string, route: string[]): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${host.url}/?user=${user}&route=${route.join(",")}`);
+  await page.goto(`${host.origin}/?user=${user}&route=${route.join(",")}`);
   return page;
 }
 

@@ -30,9 +30,9 @@ beforeAll(async () => {
   sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   api = new StaffApi(stack.baseUrl);
   await seedAdmin(sql, "nurse", PASSWORD, "admin");
-  hosts.plain = await startRewriteHost(stack.baseUrl, { "/admin": adminPage(null), "/": patientPage(null) });
-  hosts.keyed = await startRewriteHost(stack.baseUrl, { "/admin": adminPage(ANON_KEY), "/": patientPage(ANON_KEY) });
-  foreign = await startRewriteHost(stack.baseUrl, { "/": foreignPage(hosts.plain.origin) });
+  hosts.plain = await startRewriteHost({ backendUrl: stack.baseUrl, pages: { "/admin": adminPage(null), "/": patientPage(null) } });
+  hosts.keyed = await startRewriteHost({ backendUrl: stack.baseUrl, pages: { "/admin": adminPage(ANON_KEY), "/": patientPage(ANON_KEY) } });
+  foreign = await startRewriteHost({ backendUrl: stack.baseUrl, pages: { "/": foreignPage(hosts.plain.origin) } });
   browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
@@ -236,12 +236,12 @@ describe("CSRF in the browser", () => {
       const token = await api.token("nurse", PASSWORD);
       while ((await api.post("/queue/call", { clinic: "lab" }, { token })).body.success) { /* drain */ }
       const target = await waitingPatient("lab");
-      const before = hosts.plain.forwarded.length;
+      const before = hosts.plain.log.length;
       const attacker = await context.newPage();
       await attacker.goto(`${foreign.origin}/`);
       const outcome: string[] = await attacker.evaluate(() => (window as any).attack());
       await attacker.waitForTimeout(1000);
-      const calls = hosts.plain.forwarded.slice(before).filter((f) => f.path === "/api/v1/queue/call" && f.method === "POST");
+      const calls = hosts.plain.log.slice(before).filter((f) => f.path === "/api/v1/queue/call" && f.method === "POST");
       expect(outcome.join("; ")).toMatch(/json: blocked|json: 40[13]/);
       expect(calls.length, JSON.stringify(outcome)).toBeGreaterThanOrEqual(2);
       for (const call of calls) {
