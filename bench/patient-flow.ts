@@ -118,10 +118,15 @@ async function positionScaling(baseUrl: string, databaseUrl: string): Promise<vo
     const measure = async (clinic: string, count: number) => {
       const samples: Sample[] = [];
       const ahead: number[] = [];
-      // Users spread over the whole queue: on average half of it is ahead of them.
+      // Pages spread over the whole queue (on average half of it is ahead of them), each polling its own ticket as
+      // the frontend does. A ticket's first read also records its sighting (one more statement, once per ticket):
+      // every page has read once before the measurement, so both queue lengths are measured in the same steady state.
+      const users = Array.from({ length: Math.min(count, 100) }, (_, i) => 1 + Math.floor((i * count) / Math.min(count, 100)));
+      const url = (n: number) => `${baseUrl}/api/v1/queue/position?clinic=${clinic}&user=${clinic}-w${n}`;
+      for (const n of users) await (await fetch(url(n))).arrayBuffer();
       for (let i = 0; i < POSITION_SAMPLES + 50; i++) {
-        const n = 1 + Math.floor(Math.random() * count);
-        const body = await timed("position", samples, () => fetch(`${baseUrl}/api/v1/queue/position?clinic=${clinic}&user=${clinic}-w${n}`));
+        const n = users[Math.floor(Math.random() * users.length)]!;
+        const body = await timed("position", samples, () => fetch(url(n)));
         if (i >= 50) ahead.push(body?.ahead ?? -1);
       }
       const measured = samples.slice(50);
