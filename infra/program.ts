@@ -5,7 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./config.ts";
+import { loadStackConfig } from "./config/index.ts";
 import { MonitoringStack } from "./monitoring/index.ts";
 import { SupabaseEnvironment } from "./supabase/environment.ts";
 import { readSourceManifest } from "./supabase/source-manifest.ts";
@@ -43,7 +43,7 @@ export async function program(): Promise<Record<string, unknown>> {
         protect: config.supabase.protect,
         ...(settings.chartVersion ? { chartVersion: settings.chartVersion } : {}),
         // The receivers of monitoring/alertmanager.yml that have a URL here (alertWebhookUrl / alertOncallUrl); the
-        // others are null receivers, which config.ts and the component both warn about.
+        // others are null receivers, which infra/config/ and the component both warn about.
         alertReceivers: settings.alertReceivers,
       })
     : undefined;

@@ -65,7 +65,7 @@ type Provider = {
   delete(id: string, props: unknown): Promise<void>;
 };
 
-/** The prod stack's resources, with the inputs infra/config.ts gives them for Pulumi.prod.yaml. */
+/** The prod stack's resources, with the inputs infra/config/ gives them for Pulumi.prod.yaml. */
 async function prodSteps(): Promise<Step[]> {
   const manifest = await readSourceManifest(REPO_ROOT);
   const on = { ...connectionTo(api), projectRef: LEGACY_REF };
