@@ -1,8 +1,9 @@
 // Edge functions in the fake Management API: multipart source uploads (with or without bundleOnly), the bulk
-// activation of uploaded versions, and the records the API answers with.
-import { createHash, randomUUID } from "node:crypto";
+// activation of uploaded versions, reads and deletes, and the records the API answers with.
+import { randomUUID } from "node:crypto";
 import { badRequest } from "./api-contract.ts";
-import type { Answer, FakeProject } from "./fake-management-api.ts";
+import { type Answer, notFound, type Operations, ok, sha256 } from "./fake-operations.ts";
+import type { FakeProject, FakeProjectStore } from "./fake-project-store.ts";
 import { checkAgainstSchema, type Schema } from "./schema-check.ts";
 
 export interface FakeFunction {
@@ -20,6 +21,30 @@ export interface FakeFunction {
   updatedAt: number;
   /** version → uploaded files (path → text) */
   bundles: Map<number, Map<string, string>>;
+}
+
+export function functionOperations(store: FakeProjectStore): Operations {
+  return {
+    "POST /v1/projects/{ref}/functions/deploy": ({ params, query, form, bodySchema }) =>
+      store.withTarget(params, (project) =>
+        deployFunction(project, query, form as FormData, bodySchema("multipart/form-data")?.properties?.["metadata"] ?? {}),
+      ),
+    "GET /v1/projects/{ref}/functions": ({ params }) =>
+      store.withTarget(params, (project) =>
+        ok([...project.functions.values()].filter((fn) => fn.activeVersion !== undefined).map(functionView)),
+      ),
+    "PUT /v1/projects/{ref}/functions": ({ params, body }) =>
+      store.withTarget(params, (project) => activateFunctions(project, body as Record<string, unknown>[])),
+    "GET /v1/projects/{ref}/functions/{function_slug}": ({ params }) =>
+      store.withTarget(params, (project) => {
+        const fn = project.functions.get(params["function_slug"] ?? "");
+        return fn?.activeVersion !== undefined ? ok(functionView(fn)) : notFound("Function not found");
+      }),
+    "DELETE /v1/projects/{ref}/functions/{function_slug}": ({ params }) =>
+      store.withTarget(params, (project) =>
+        project.functions.delete(params["function_slug"] ?? "") ? { status: 200, body: undefined } : notFound("Function not found"),
+      ),
+  };
 }
 
 /** `POST /functions/deploy`: `metadataSchema` is the documented shape of the `metadata` part. */
@@ -112,8 +137,4 @@ export function functionView(fn: FakeFunction): Record<string, unknown> {
     ...(fn.importMapPath ? { import_map_path: fn.importMapPath } : {}),
     ezbr_sha256: sha256(JSON.stringify([...(fn.bundles.get(fn.activeVersion ?? fn.version) ?? new Map())])),
   };
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
