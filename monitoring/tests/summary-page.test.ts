@@ -1,5 +1,7 @@
 // proof.html from a result with every kind of outcome: each check is a row with its result, text is escaped, a
 // missing picture says so instead of a broken image.
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CheckLog } from "../prove/checks.ts";
 import type { ProofResult } from "../prove/run.ts";
@@ -14,7 +16,7 @@ function result(log: CheckLog, extra: Partial<ProofResult> = {}): ProofResult {
     checkedAt: "2026-05-01T10:00:00.000Z",
     prometheusUrl: "http://127.0.0.1:9090",
     alertmanagerUrl: "http://127.0.0.1:9093",
-    outDir: "/tmp/x",
+    outDir: path.join(os.tmpdir(), "love-proof-summary"),
     summary: log.summary(),
     checks: log.checks,
     activeAlerts: [],
