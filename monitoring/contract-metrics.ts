@@ -4,14 +4,14 @@
 // recordFunctionEvent(), so the series, labels and route bounding are the same everywhere and one set of rules
 // and panels fits both.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { METRIC_LINE_PREFIX, type CacheResult, type HoldOutcome } from "../functions/_shared/metrics.ts";
+import { METRIC_LINE_PREFIX, type CacheResult, type HoldOutcome, type MetricEvent } from "../functions/_shared/metrics.ts";
 import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS, PIN_ATTEMPT_RESULTS } from "./contract.ts";
 
 /** The cache results functions/_shared/metrics.ts reports (the contract's four plus `skipped`). */
 export const CACHE_EVENT_RESULTS = ["hit", "miss", "bypass", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
 /** How a held (paced) request ended (functions/_shared/pacing.ts). */
 export const HOLD_OUTCOMES = ["changed", "timeout", "aborted", "shutdown", "error"] as const satisfies readonly HoldOutcome[];
-const RATE_LIMIT_SCOPES = ["address", "session"] as const;
+const RATE_LIMIT_SCOPES = ["address", "session"] as const satisfies readonly Extract<MetricEvent, { type: "rate_limited" }>["scope"][];
 const RATE_LIMITED_METHODS = ["GET", "POST"] as const;
 // A live isolate reports its held requests at least every 10 s; one silent for longer is gone (retired, crashed).
 export const ISOLATE_STALE_MS = 30_000;
