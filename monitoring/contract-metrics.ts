@@ -4,14 +4,14 @@
 // recordFunctionEvent(), so the series, labels and route bounding are the same everywhere and one set of rules
 // and panels fits both.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { METRIC_LINE_PREFIX, type CacheResult, type HoldOutcome } from "../functions/_shared/metrics.ts";
+import { METRIC_LINE_PREFIX, type CacheResult, type HoldOutcome, type MetricEvent } from "../functions/_shared/metrics.ts";
 import { BREAKER_STATES, CACHE_OPERATIONS, LATENCY_BUCKETS, PIN_ATTEMPT_RESULTS } from "./contract.ts";
 
 /** The cache results functions/_shared/metrics.ts reports (the contract's four plus `skipped`). */
 export const CACHE_EVENT_RESULTS = ["hit", "miss", "bypass", "ok", "skipped", "error"] as const satisfies readonly CacheResult[];
 /** How a held (paced) request ended (functions/_shared/pacing.ts). */
 export const HOLD_OUTCOMES = ["changed", "timeout", "aborted", "shutdown", "error"] as const satisfies readonly HoldOutcome[];
-const RATE_LIMIT_SCOPES = ["address", "session"] as const;
+const RATE_LIMIT_SCOPES = ["address", "session"] as const satisfies readonly Extract<MetricEvent, { type: "rate_limited" }>["scope"][];
 const RATE_LIMITED_METHODS = ["GET", "POST"] as const;
 // A live isolate reports its held requests at least every 10 s; one silent for longer is gone (retired, crashed).
 export const ISOLATE_STALE_MS = 30_000;
@@ -19,8 +19,14 @@ export const ISOLATE_STALE_MS = 30_000;
 const MAX_SOURCES_PER_FUNCTION = 20;
 const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ISOLATE = /^[A-Za-z0-9-]{1,64}$/;
+/** A count of a pacing, rate_limited or recovery line: a whole number from 0 to 1e9. */
 const count = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 1e9 ? value : undefined;
+/** The `count` of a cache or pin_attempt line: a positive finite number, 1 when absent. */
+const increment = (value: unknown): number | undefined => {
+  const n = value === undefined ? 1 : value;
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined;
+};
 
 // Paths come from clients: cap the distinct route labels per function so junk URLs cannot explode the series.
 const MAX_ROUTES_PER_FUNCTION = 50;
@@ -36,6 +42,23 @@ type BreakerState = (typeof BREAKER_STATES)[number];
 
 const isOneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
   typeof value === "string" && (values as readonly string[]).includes(value);
+
+/** The distinct values a label from outside may take, at most `max` per scope (a function, or all of them). */
+class LabelBound {
+  private readonly seen = new Map<string, Set<string>>();
+
+  constructor(private readonly max: number) {}
+
+  /** True for a value already seen in the scope, or a new one while there is room (it is then remembered). */
+  admit(scope: string, value: string): boolean {
+    const seen = this.seen.get(scope) ?? new Set<string>();
+    this.seen.set(scope, seen);
+    if (seen.has(value)) return true;
+    if (seen.size >= this.max) return false;
+    seen.add(value);
+    return true;
+  }
+}
 
 /**
  * The `love_metric` payload of a function log line (`{"love_metric":{...}}`), or undefined when the line is not
@@ -91,7 +114,7 @@ export class ContractMetrics {
     labelNames: ["function", "clinic", "result"] as const,
     registers: [this.registry],
   });
-  private readonly clinicsSeen = new Set<string>();
+  private readonly clinics = new LabelBound(MAX_CLINICS);
   private readonly pacedRequests = new Counter({
     name: "paced_requests_total",
     help: "Paced reads (queue/position) by function, route and decision: answered at once (immediate) or held",
@@ -118,8 +141,8 @@ export class ContractMetrics {
   });
   /** The last `held` each isolate reported, per function and route. */
   private readonly heldByIsolate = new Map<string, { fn: string; route: string; held: number; at: number }>();
-  private readonly routesSeen = new Map<string, Set<string>>();
-  private readonly sourcesSeen = new Map<string, Set<string>>();
+  private readonly routes = new LabelBound(MAX_ROUTES_PER_FUNCTION);
+  private readonly sources = new LabelBound(MAX_SOURCES_PER_FUNCTION);
 
   constructor(private readonly clock: () => number = Date.now) {
     const held = this.heldByIsolate;
@@ -189,19 +212,17 @@ export class ContractMetrics {
       return true;
     }
     if (e.type === "cache") {
-      if (!isOneOf(CACHE_OPERATIONS, e.operation) || !isOneOf(CACHE_EVENT_RESULTS, e.result)) return false;
-      const count = e.count === undefined ? 1 : e.count;
-      if (typeof count !== "number" || !Number.isFinite(count) || count <= 0) return false;
-      this.cacheOperations.inc({ function: fn, operation: e.operation, result: e.result }, count);
+      const n = increment(e.count);
+      if (!isOneOf(CACHE_OPERATIONS, e.operation) || !isOneOf(CACHE_EVENT_RESULTS, e.result) || n === undefined) return false;
+      this.cacheOperations.inc({ function: fn, operation: e.operation, result: e.result }, n);
       return true;
     }
     if (e.type === "pin_attempt") {
-      if (typeof e.clinic !== "string" || !CLINIC.test(e.clinic) || !isOneOf(PIN_ATTEMPT_RESULTS, e.result)) return false;
-      if (!this.clinicsSeen.has(e.clinic) && this.clinicsSeen.size >= MAX_CLINICS) return false;
-      const count = e.count === undefined ? 1 : e.count;
-      if (typeof count !== "number" || !Number.isFinite(count) || count <= 0) return false;
-      this.clinicsSeen.add(e.clinic);
-      this.pinAttempts.inc({ function: fn, clinic: e.clinic, result: e.result }, count);
+      const n = increment(e.count);
+      if (typeof e.clinic !== "string" || !CLINIC.test(e.clinic) || !isOneOf(PIN_ATTEMPT_RESULTS, e.result) || n === undefined) return false;
+      // Clinics are bounded over all functions: a line past the bound is refused, not relabelled.
+      if (!this.clinics.admit("", e.clinic)) return false;
+      this.pinAttempts.inc({ function: fn, clinic: e.clinic, result: e.result }, n);
       return true;
     }
     return false;
@@ -232,13 +253,7 @@ export class ContractMetrics {
 
   private boundedSource(fn: string, raw: string): string {
     const source = raw.toLowerCase();
-    if (!SOURCE.test(source)) return "other";
-    const seen = this.sourcesSeen.get(fn) ?? new Set<string>();
-    this.sourcesSeen.set(fn, seen);
-    if (seen.has(source)) return source;
-    if (seen.size >= MAX_SOURCES_PER_FUNCTION) return "other";
-    seen.add(source);
-    return source;
+    return SOURCE.test(source) && this.sources.admit(fn, source) ? source : "other";
   }
 
   /**
@@ -265,11 +280,6 @@ export class ContractMetrics {
     const [segment] = route.split("/").filter(Boolean);
     const action = segment === undefined ? "" : ROUTE_SEGMENT.test(segment) ? `/${segment}` : "/:other";
     const normalised = `/${fn}${action}`;
-    const seen = this.routesSeen.get(fn) ?? new Set<string>();
-    this.routesSeen.set(fn, seen);
-    if (seen.has(normalised)) return normalised;
-    if (seen.size >= MAX_ROUTES_PER_FUNCTION) return `/${fn}/:other`;
-    seen.add(normalised);
-    return normalised;
+    return this.routes.admit(fn, normalised) ? normalised : `/${fn}/:other`;
   }
 }

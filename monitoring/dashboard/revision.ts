@@ -9,10 +9,11 @@ interface Tagged {
   tags?: string[];
 }
 
+const otherTags = (model: Tagged): string[] => (model.tags ?? []).filter((tag) => !tag.startsWith(REVISION_TAG_PREFIX));
+
 /** The content hash (12 hex digits) of a dashboard model, ignoring its own revision tag. */
 export function dashboardRevision(model: Tagged): string {
-  const untagged = { ...model, tags: (model.tags ?? []).filter((tag) => !tag.startsWith(REVISION_TAG_PREFIX)) };
-  return createHash("sha256").update(JSON.stringify(untagged)).digest("hex").slice(0, 12);
+  return createHash("sha256").update(JSON.stringify({ ...model, tags: otherTags(model) })).digest("hex").slice(0, 12);
 }
 
 /** The revision a dashboard model says it is (its `revision:` tag), or undefined when it has none. */
@@ -22,6 +23,5 @@ export function revisionTagOf(model: Tagged): string | undefined {
 
 /** The model with its revision tag set (replacing any old one), last among the tags. */
 export function withRevisionTag<T extends Tagged>(model: T): T {
-  const tags = (model.tags ?? []).filter((tag) => !tag.startsWith(REVISION_TAG_PREFIX));
-  return { ...model, tags: [...tags, `${REVISION_TAG_PREFIX}${dashboardRevision(model)}`] };
+  return { ...model, tags: [...otherTags(model), `${REVISION_TAG_PREFIX}${dashboardRevision(model)}`] };
 }

@@ -1,5 +1,5 @@
 // One headless Chromium (Debian's, through playwright-core: no browser download) for every picture of a run.
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -13,6 +13,12 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 export const VIEWPORT = { width: 1400, height: 900 } as const;
+
+/** Opens url in the page; an HTTP error answer is an error. */
+export async function load(page: Page, url: string, timeoutMs: number): Promise<void> {
+  const response = await page.goto(url, { waitUntil: "load", timeout: timeoutMs });
+  if (response && !response.ok()) throw new Error(`GET ${url} answered HTTP ${response.status()}`);
+}
 
 /** Starts Chromium on first use; close() stops it if it was started. */
 export class LazyBrowser {

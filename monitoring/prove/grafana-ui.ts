@@ -1,7 +1,7 @@
 // The dashboard page in kiosk mode (no navigation, only the panels), as a signed-in viewer would see it. The
 // credential goes only to Grafana's own origin: the page may load other origins (avatars, news), which never get it.
 import type { Browser } from "playwright-core";
-import { VIEWPORT } from "./browser.ts";
+import { VIEWPORT, load } from "./browser.ts";
 
 /** /d/<uid>/<slug>?orgId=1&kiosk&from=..&to=.. from the dashboard's meta.url (which carries Grafana's sub-path). */
 export function dashboardPageUrl(base: string, metaUrl: string | undefined, uid: string, range: { from: string; to: string }): string {
@@ -26,8 +26,7 @@ export async function screenshotDashboard(
       return route.continue({ headers: { ...request.headers(), authorization: options.authorization } });
     });
     const page = await context.newPage();
-    const response = await page.goto(url, { waitUntil: "load", timeout: options.timeoutMs });
-    if (response && !response.ok()) throw new Error(`GET ${url} answered HTTP ${response.status()}`);
+    await load(page, url, options.timeoutMs);
     if (new URL(page.url()).pathname.endsWith("/login")) throw new Error(`Grafana sent the browser to its login page (${page.url()}): the credentials were not accepted`);
     await page.getByText(options.waitForText, { exact: false }).first().waitFor({ state: "visible", timeout: options.timeoutMs });
     // Panels load their data after the layout; Grafana Live keeps a socket open, so "idle" is bounded.

@@ -11,8 +11,12 @@ export interface PictureStats {
   dominantShare: number;
 }
 
+export async function readPng(file: string): Promise<PNG> {
+  return PNG.sync.read(await readFile(file));
+}
+
 export async function pictureStats(file: string): Promise<PictureStats> {
-  const png = PNG.sync.read(await readFile(file));
+  const png = await readPng(file);
   const counts = new Map<number, number>();
   for (let offset = 0; offset < png.data.length; offset += 4) {
     const rgb = ((png.data[offset] as number) << 16) | ((png.data[offset + 1] as number) << 8) | (png.data[offset + 2] as number);

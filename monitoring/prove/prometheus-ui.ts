@@ -5,7 +5,7 @@
 import type { Browser, Page } from "playwright-core";
 import { ERROR_RATIO_EXPR, ERROR_RATIO_THRESHOLD, HIGH_5XX_ALERT } from "../rules.ts";
 import { getJson } from "./http.ts";
-import { VIEWPORT } from "./browser.ts";
+import { VIEWPORT, load } from "./browser.ts";
 
 export const GRAPH_RANGE = "1h";
 const RATIO_SERIES = "5xx ratio (High5xxErrorRate, 5m)";
@@ -48,8 +48,7 @@ const PLOT_SELECTOR = ".rickshaw_graph svg, .graph-chart, .uplot";
 
 async function open(browser: Browser, url: string, timeoutMs: number): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEWPORT });
-  const response = await page.goto(url, { waitUntil: "load", timeout: timeoutMs });
-  if (response && !response.ok()) throw new Error(`GET ${url} answered HTTP ${response.status()}`);
+  await load(page, url, timeoutMs);
   return page;
 }
 

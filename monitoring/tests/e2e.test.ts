@@ -4,10 +4,9 @@
 // -> both webhook receivers. The rule and routing under test are derived from the committed files.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Counter, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { LOCAL_JOB, METRICS } from "../contract.ts";
+import { LOCAL_JOB } from "../contract.ts";
 import { HIGH_5XX_ALERT, findAlert, loadAlertRules, renderRuleFile, withShortWindows } from "../rules.ts";
 import {
   MONITORING_DIR,
@@ -18,6 +17,7 @@ import {
   startAlertmanager,
   startHttpServer,
   startPrometheus,
+  startRequestsGateway,
   tempDir,
   waitFor,
   type ManagedProcess,
@@ -71,19 +71,7 @@ describe("alert pipeline: exporter -> Prometheus -> Alertmanager -> webhooks", (
 
     // The fake gateway: each scrape counts 20 successes and 10 failures (503), so the ratio is exactly 1/3
     // whatever the timing of the scrapes.
-    const registry = new Registry();
-    const spec = METRICS.http_requests_total;
-    const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
-    const labels = { function: "queue", route: "/queue/enter", method: "POST" };
-    exporter = await startHttpServer(async (request, response) => {
-      if (request.url !== LOCAL_JOB.metricsPath) {
-        response.writeHead(404).end();
-        return;
-      }
-      requests.inc({ ...labels, status: "200" }, 20);
-      requests.inc({ ...labels, status: "503" }, 10);
-      response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    });
+    exporter = await startRequestsGateway({ "200": 20, "503": 10 });
 
     // Alertmanager: the committed config with fast grouping and the receivers' URLs on the hook server. The
     // credentials_file paths stay as committed (relative to the config file), with tokens written next to it.

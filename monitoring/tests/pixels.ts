@@ -1,6 +1,7 @@
 // Reading a screenshot's pixels in tests: what is drawn inside a region (e.g. a chart's plot area).
-import { readFile } from "node:fs/promises";
-import { PNG } from "pngjs";
+import type { PNG } from "pngjs";
+
+export { readPng } from "../prove/picture.ts";
 
 export interface Region {
   x: number;
@@ -16,10 +17,6 @@ export interface RegionPixels {
   /** Coloured pixels by hue, in 30° buckets (0 = red, 4 = green, 7 = blue...). */
   hues: Map<number, number>;
   distinctColours: number;
-}
-
-export async function readPng(file: string): Promise<PNG> {
-  return PNG.sync.read(await readFile(file));
 }
 
 function hueOf(r: number, g: number, b: number): number {

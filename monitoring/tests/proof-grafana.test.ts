@@ -3,10 +3,9 @@
 // gateway with 1/3 5xx. Grafana itself cannot run here (not packaged for Debian, not on npm).
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Counter, Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { LOCAL_JOB, METRICS } from "../contract.ts";
+import { LOCAL_JOB } from "../contract.ts";
 import { DASHBOARD_UID } from "../dashboard/dashboard.ts";
 import { dashboardRevision, withRevisionTag } from "../dashboard/revision.ts";
 import { runProof, type ProofResult } from "../proof.ts";
@@ -16,12 +15,14 @@ import { type FakeDashboard, type FakeGrafana, startFakeGrafana } from "./fake-g
 import { readPng, regionPixels } from "./pixels.ts";
 import {
   MONITORING_DIR,
+  SILENT_ALERTMANAGER_CONFIG,
   activeAlerts,
+  prometheusConfig,
   removeDir,
   run,
   startAlertmanager,
-  startHttpServer,
   startPrometheus,
+  startRequestsGateway,
   tempDir,
   waitFor,
   type ManagedProcess,
@@ -43,24 +44,10 @@ const fakes: FakeGrafana[] = [];
 beforeAll(async () => {
   committed = JSON.parse(await readFile(path.join(MONITORING_DIR, "grafana-dashboard.json"), "utf8")) as Model;
   dir = await tempDir("proof-grafana");
-  const registry = new Registry();
-  const spec = METRICS.http_requests_total;
-  const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
-  const labels = { function: "queue", route: "/queue/enter", method: "POST" };
-  gateway = await startHttpServer(async (_request, response) => {
-    requests.inc({ ...labels, status: "200" }, 20);
-    requests.inc({ ...labels, status: "503" }, 10);
-    response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-  });
-  await writeFile(path.join(dir, "alertmanager.yml"), stringify({ route: { receiver: "null" }, receivers: [{ name: "null" }] }));
+  gateway = await startRequestsGateway({ "200": 20, "503": 10 });
+  await writeFile(path.join(dir, "alertmanager.yml"), SILENT_ALERTMANAGER_CONFIG);
   alertmanager = await startAlertmanager(path.join(dir, "alertmanager.yml"), path.join(dir, "am-data"));
-  const config = stringify({
-    global: { scrape_interval: "1s", evaluation_interval: "1s" },
-    rule_files: [ALERTS_FILE],
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanager.url).host] }] }] },
-    scrape_configs: [{ job_name: LOCAL_JOB.name, static_configs: [{ targets: [new URL(gateway.url).host] }] }],
-  });
-  await writeFile(path.join(dir, "prometheus.yml"), config);
+  await writeFile(path.join(dir, "prometheus.yml"), prometheusConfig(ALERTS_FILE, gateway, alertmanager));
   prometheus = await startPrometheus(path.join(dir, "prometheus.yml"), path.join(dir, "prom-data"));
   await waitFor("High5xxErrorRate to be pending (two scrapes of 1/3 errors)", async () =>
     (await activeAlerts(prometheus?.url ?? "")).some((alert) => alert.labels.alertname === "High5xxErrorRate") ? true : undefined,
@@ -210,13 +197,7 @@ describe("the proof's Grafana part", () => {
 
   it("a healthy system without a single 5xx passes on the request rate behind the ratio; no traffic at all fails", async () => {
     // Grafana's datasource on other Prometheus servers: one scraping a gateway that only answers 200, one scraping nothing.
-    const registry = new Registry();
-    const spec = METRICS.http_requests_total;
-    const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
-    const healthy = await startHttpServer(async (_request, response) => {
-      requests.inc({ function: "queue", route: "/queue/status", method: "GET", status: "200" }, 30);
-      response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    });
+    const healthy = await startRequestsGateway({ "200": 30 }, { function: "queue", route: "/queue/status", method: "GET" });
     const configs = {
       healthy: { global: { scrape_interval: "1s" }, scrape_configs: [{ job_name: LOCAL_JOB.name, static_configs: [{ targets: [new URL(healthy.url).host] }] }] },
       idle: { global: { scrape_interval: "1s" }, scrape_configs: [] },

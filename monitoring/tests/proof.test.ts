@@ -6,23 +6,22 @@
 //   - one Alertmanager; and a free port where no Alertmanager listens.
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Counter, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { LOCAL_JOB, METRICS } from "../contract.ts";
 import { durationSeconds, main, ruleDifferences, runProof, type ProofResult } from "../proof.ts";
 import { GRAFANA_CHECKS } from "../prove/grafana.ts";
 import { ALERTS_FILE, HIGH_5XX_ALERT, findAlert, loadAlertRules, renderRuleFile, type RuleGroup } from "../rules.ts";
 import {
   REPO_ROOT,
+  SILENT_ALERTMANAGER_CONFIG,
   activeAlerts,
   freePort,
   getJson,
+  prometheusConfig,
   removeDir,
   run,
   startAlertmanager,
-  startHttpServer,
   startPrometheus,
+  startRequestsGateway,
   tempDir,
   waitFor,
   type ManagedProcess,
@@ -32,15 +31,6 @@ import {
 
 const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const PROOF = path.join(REPO_ROOT, "monitoring", "proof.ts");
-
-function prometheusConfig(ruleFile: string, gateway: TestServer, alertmanager: ManagedProcess): string {
-  return stringify({
-    global: { scrape_interval: "1s", evaluation_interval: "1s" },
-    rule_files: [ruleFile],
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanager.url).host] }] }] },
-    scrape_configs: [{ job_name: LOCAL_JOB.name, static_configs: [{ targets: [new URL(gateway.url).host] }] }],
-  });
-}
 
 /** The groups of alerts.yml with High5xxErrorRate changed (`for: 1m`, severity warning) or removed. */
 function variant(kind: "wrong" | "missing"): string {
@@ -84,17 +74,9 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
 
   beforeAll(async () => {
     dir = await tempDir("proof");
-    const registry = new Registry();
-    const spec = METRICS.http_requests_total;
-    const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
-    const labels = { function: "queue", route: "/queue/enter", method: "POST" };
-    gateway = await startHttpServer(async (request, response) => {
-      requests.inc({ ...labels, status: "200" }, 20);
-      requests.inc({ ...labels, status: "503" }, 10);
-      response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    });
+    gateway = await startRequestsGateway({ "200": 20, "503": 10 });
 
-    await writeFile(path.join(dir, "alertmanager.yml"), stringify({ route: { receiver: "null" }, receivers: [{ name: "null" }] }));
+    await writeFile(path.join(dir, "alertmanager.yml"), SILENT_ALERTMANAGER_CONFIG);
     alertmanager = await startAlertmanager(path.join(dir, "alertmanager.yml"), path.join(dir, "am-data"));
 
     badRules = path.join(dir, "bad-rules.yml");

@@ -8,6 +8,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Counter, Registry } from "prom-client";
+import { stringify } from "yaml";
+import { LOCAL_JOB, METRICS } from "../contract.ts";
 
 export const MONITORING_DIR = fileURLToPath(new URL("..", import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -314,6 +317,49 @@ export function readBody(request: http.IncomingMessage): Promise<string> {
     request.on("data", (chunk: Buffer) => (body += chunk.toString()));
     request.on("end", () => resolve(body));
     request.on("error", reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A fake gateway, and the servers around it
+
+export interface RequestLabels {
+  function: string;
+  route: string;
+  method: string;
+}
+
+/**
+ * A fake gateway serving the contract's http_requests_total at the local job's metrics path (404 elsewhere). Each
+ * scrape counts `perScrape` (status → requests) on one route, so a ratio is exact whatever the timing of the scrapes.
+ */
+export function startRequestsGateway(
+  perScrape: Record<string, number>,
+  labels: RequestLabels = { function: "queue", route: "/queue/enter", method: "POST" },
+): Promise<TestServer> {
+  const registry = new Registry();
+  const spec = METRICS.http_requests_total;
+  const requests = new Counter({ name: "http_requests_total", help: spec.help, labelNames: spec.labels, registers: [registry] });
+  return startHttpServer(async (request, response) => {
+    if (request.url !== LOCAL_JOB.metricsPath) {
+      response.writeHead(404).end();
+      return;
+    }
+    for (const [status, count] of Object.entries(perScrape)) requests.inc({ ...labels, status }, count);
+    response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+  });
+}
+
+/** An Alertmanager config that takes every alert and sends it nowhere. */
+export const SILENT_ALERTMANAGER_CONFIG = stringify({ route: { receiver: "null" }, receivers: [{ name: "null" }] });
+
+/** A Prometheus config with 1 s intervals: `ruleFile`'s rules, alerts to `alertmanager`, the local job on `gateway`. */
+export function prometheusConfig(ruleFile: string, gateway: TestServer, alertmanager: ManagedProcess): string {
+  return stringify({
+    global: { scrape_interval: "1s", evaluation_interval: "1s" },
+    rule_files: [ruleFile],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanager.url).host] }] }] },
+    scrape_configs: [{ job_name: LOCAL_JOB.name, static_configs: [{ targets: [new URL(gateway.url).host] }] }],
   });
 }
 

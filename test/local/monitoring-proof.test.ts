@@ -10,6 +10,8 @@ import { runProof } from "../../monitoring/proof.ts";
 import { GRAFANA_CHECKS } from "../../monitoring/prove/grafana.ts";
 import { ERROR_RATIO_EXPR } from "../../monitoring/rules.ts";
 import { readPng, regionPixels, strongHues } from "../../monitoring/tests/pixels.ts";
+import { instantQuery } from "../../monitoring/tests/support.ts";
+import { driveTraffic } from "../support/fixture-traffic.ts";
 import { FIXTURE_FUNCTIONS, startStack, tempDir, type TestStack } from "../support/stack.ts";
 
 const stacks: TestStack[] = [];
@@ -20,19 +22,15 @@ afterAll(async () => {
 });
 
 /** 9 answered, 1 failing (10%), repeatedly, for `seconds` (bounded: a fixed number of rounds). */
-async function driveTraffic(baseUrl: string, seconds: number): Promise<void> {
+async function driveTrafficFor(baseUrl: string, seconds: number): Promise<void> {
   for (let round = 0; round < seconds * 2; round += 1) {
-    const calls = [...Array.from({ length: 9 }, () => `${baseUrl}/api/v1/echo/status`), `${baseUrl}/api/v1/boom/x`];
-    for (const url of calls) await (await fetch(url)).text();
+    await driveTraffic(baseUrl, 9, 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
 async function ratioNow(prometheusUrl: string): Promise<number | undefined> {
-  const body = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(ERROR_RATIO_EXPR)}`)).json()) as {
-    data: { result: { value: [number, string] }[] };
-  };
-  const value = body.data.result[0]?.value[1];
+  const value = (await instantQuery(prometheusUrl, ERROR_RATIO_EXPR)).data?.result[0]?.value[1];
   return value === undefined ? undefined : Number(value);
 }
 
@@ -46,7 +44,7 @@ describe("monitoring proof on the local stack", () => {
     stacks.push(stack);
     const { prometheusUrl, alertmanagerUrl } = stack.stack.monitoring!;
     // About 40 s of traffic: enough points on a one-hour graph for the ratio to be drawn as a line, not a dot.
-    await driveTraffic(stack.baseUrl, 40);
+    await driveTrafficFor(stack.baseUrl, 40);
     expect(await ratioNow(prometheusUrl)).toBeCloseTo(0.1, 1);
 
     const outDir = await tempDir("love-proof-local-");

@@ -9,6 +9,7 @@ import YAML from "yaml";
 import { freePort } from "../../local/ports.ts";
 import { REPO_ROOT } from "../../local/stack.ts";
 import { HIGH_5XX_ALERT, loadAlertRules, renderRuleFile, withShortWindows } from "../../monitoring/rules.ts";
+import { driveTraffic } from "../support/fixture-traffic.ts";
 import { FIXTURE_FUNCTIONS, startStack, tempDir, type TestStack } from "../support/stack.ts";
 
 const stacks: TestStack[] = [];
@@ -17,14 +18,6 @@ afterAll(async () => {
   for (const stack of stacks) await stack.stop();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-async function driveTraffic(baseUrl: string, ok: number, failing: number): Promise<void> {
-  const calls = [
-    ...Array.from({ length: ok }, () => `${baseUrl}/api/v1/echo/status`),
-    ...Array.from({ length: failing }, () => `${baseUrl}/api/v1/boom/x`),
-  ];
-  for (const url of calls) await (await fetch(url)).text();
-}
 
 async function alertState(prometheusUrl: string): Promise<string | undefined> {
   const body = await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json() as {
