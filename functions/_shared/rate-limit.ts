@@ -21,8 +21,6 @@ import { WindowCounter } from "./rate-counter.ts";
 import { rateLimitAdd } from "./rate-limit-repository.ts";
 import { isPlainObject, MAX_BODY_BYTES, parseUserKey, readBodyText } from "./validation.ts";
 
-export { clientAddress };
-
 const WINDOW_SECONDS = 60;
 const EXEMPT_FUNCTIONS = new Set(["health"]);
 export const DEFAULT_ADDRESS_PER_MINUTE = 20_000;

@@ -9,7 +9,8 @@ import { clearedSessionCookie, signedOutCookie } from "../_shared/admin-cookies.
 import { isNavigation } from "../_shared/basic-auth.ts";
 import { codeSignIn } from "../_shared/admin-sign-in.ts";
 import { signOut } from "../_shared/admin-repository.ts";
-import { clientAddress, enforceRateLimit, exemptFromRateLimit } from "../_shared/rate-limit.ts";
+import { clientAddress } from "../_shared/client-identity.ts";
+import { enforceRateLimit, exemptFromRateLimit } from "../_shared/rate-limit.ts";
 
 /** Where a signed-in browser goes: the frontend's admin screens (a path on the frontend's own origin). */
 function adminPagePath(): string {
