@@ -17,12 +17,10 @@ import { type AuthenticatedAdmin, verifyAdminToken } from "./admin-tokens.ts";
 import { basicCredentials, type ChallengeOptions, challengeHeader } from "./basic-auth.ts";
 import { csrfRefusal } from "./csrf.ts";
 import { basicSignIn, type SignInOutcome } from "./admin-sign-in.ts";
+import { SIGN_IN_PATH } from "./admin-secrets.ts";
 
 export type { AuthenticatedAdmin } from "./admin-tokens.ts";
 export { SESSION_TTL_SECONDS } from "./admin-cookies.ts";
-
-/** Where a person signs in (the sign-in door), under the frontend host's rewrite. */
-export const SIGN_IN_PATH = "/api/v1/admin/session";
 
 export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");

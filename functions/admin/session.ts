@@ -4,7 +4,8 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { fail, json, ok } from "../_shared/http.ts";
 import { env } from "../_shared/env.ts";
-import { adminRoute, type AuthenticatedAdmin, authenticateRequest, SIGN_IN_PATH } from "../_shared/admin-auth.ts";
+import { adminRoute, type AuthenticatedAdmin, authenticateRequest } from "../_shared/admin-auth.ts";
+import { SIGN_IN_PATH } from "../_shared/admin-secrets.ts";
 import { clearedSessionCookie, signedOutCookie } from "../_shared/admin-cookies.ts";
 import { isNavigation } from "../_shared/basic-auth.ts";
 import { codeSignIn } from "../_shared/admin-sign-in.ts";
