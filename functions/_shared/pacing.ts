@@ -12,6 +12,7 @@ import { bulkhead } from "cockatiel";
 import { ChangeWatcher } from "./change-watcher.ts";
 import { env } from "./env.ts";
 import { whenShuttingDown } from "./isolate.ts";
+import type { HoldOutcome } from "./metrics.ts";
 import type { SqlResult } from "./outcomes.ts";
 import { pacingMetrics } from "./pacing-metrics.ts";
 import { changeVersionsOf, type PacedResult, type PaceMode } from "./queue-repository.ts";
@@ -92,7 +93,7 @@ export async function pacedRead(request: Request, route: string, read: PacedRead
   }
   const until = Date.now() + settings.holdMs;
   pacingMetrics.holdStarted(route);
-  let outcome: "changed" | "timeout" | "aborted" | "shutdown" | "error" = "error";
+  let outcome: HoldOutcome = "error";
   try {
     let version = first.version;
     for (;;) {
