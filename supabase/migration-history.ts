@@ -56,18 +56,11 @@ export function statementsChecksum(statements: readonly string[]): string {
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }
 
+/** The statement without the comments before its first word (a comment-only statement becomes ""). */
+export function withoutLeadingComments(statement: string): string {
+  return statement.replace(/^(\s*(--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, "");
+}
+
 function isCommentOnly(statement: string): boolean {
-  let rest = statement.trim();
-  for (;;) {
-    if (rest.startsWith("--")) {
-      const end = rest.indexOf("\n");
-      rest = end === -1 ? "" : rest.slice(end + 1).trim();
-    } else if (rest.startsWith("/*")) {
-      const end = rest.indexOf("*/");
-      if (end === -1) return false;
-      rest = rest.slice(end + 2).trim();
-    } else {
-      return rest === "";
-    }
-  }
+  return withoutLeadingComments(statement) === "";
 }

@@ -2,7 +2,7 @@
 // (local/migrations.ts) and the Pulumi Migrations resource. A file is applied when its version is recorded, however
 // the row's statements were trimmed; a recorded file whose statements say something else was changed after it was
 // applied and is refused (forward-only). Rows of versions we do not own are left alone and reported.
-import { type HistoryRow, statementsChecksum } from "./migration-history.ts";
+import { type HistoryRow, statementsChecksum, withoutLeadingComments } from "./migration-history.ts";
 import type { MigrationFile } from "./migration-files.ts";
 
 export interface MigrationPlan {
@@ -70,8 +70,4 @@ export function planMigrations(files: readonly MigrationFile[], rows: readonly H
 /** Versions of other lengths (a CLI accepts any digits: `20251105_x.sql`) ordered as the timestamps they start with. */
 function sortKey(version: string): string {
   return /^\d{1,13}$/.test(version) ? version.padEnd(14, "0") : version;
-}
-
-function withoutLeadingComments(statement: string): string {
-  return statement.replace(/^(\s*(--[^\n]*\n|\/\*[\s\S]*?\*\/))*\s*/, "");
 }

@@ -17,18 +17,10 @@ import { type AuthenticatedAdmin, verifyAdminToken } from "./admin-tokens.ts";
 import { basicCredentials, type ChallengeOptions, challengeHeader } from "./basic-auth.ts";
 import { csrfRefusal } from "./csrf.ts";
 import { basicSignIn, type SignInOutcome } from "./admin-sign-in.ts";
+import { SIGN_IN_PATH } from "./admin-secrets.ts";
 
 export type { AuthenticatedAdmin } from "./admin-tokens.ts";
-export { issueAdminToken, verifyAdminToken } from "./admin-tokens.ts";
-export {
-  clearedSessionCookie,
-  SESSION_COOKIE as ADMIN_COOKIE,
-  SESSION_TTL_SECONDS,
-  sessionCookie,
-} from "./admin-cookies.ts";
-
-/** Where a person signs in (the sign-in door), under the frontend host's rewrite. */
-export const SIGN_IN_PATH = "/api/v1/admin/session";
+export { SESSION_TTL_SECONDS } from "./admin-cookies.ts";
 
 export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");
@@ -63,17 +55,12 @@ export async function authenticateRequest(request: Request): Promise<Authenticat
   return null;
 }
 
-/** The authenticated admin of the request (bearer first, then cookie), or null. */
-export async function authenticate(request: Request): Promise<AuthenticatedAdmin | null> {
-  return (await authenticateRequest(request))?.admin ?? null;
-}
-
-export function unauthorized(request?: Request, options: ChallengeOptions = {}, extraHeaders: Record<string, string> = {}): Response {
+function unauthorized(request: Request, options: ChallengeOptions, extraHeaders: Record<string, string> = {}): Response {
   return fail(401, "Admin authentication required", {
     code: "ADMIN_AUTH_REQUIRED",
     message: "يجب تسجيل دخول المشرف",
     sign_in: SIGN_IN_PATH,
-  }, { "WWW-Authenticate": request ? challengeHeader(request, options) : `Bearer realm="love-admin"`, ...extraHeaders });
+  }, { "WWW-Authenticate": challengeHeader(request, options), ...extraHeaders });
 }
 
 function wrongPassword(request: Request, options: ChallengeOptions): Response {

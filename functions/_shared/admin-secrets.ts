@@ -22,7 +22,10 @@ export async function sha256Hex(value: string): Promise<string> {
 export const LINK_DEFAULT_MINUTES = 10;
 export const LINK_MAX_MINUTES = 60;
 
-/** The path a sign-in link opens (under the frontend host's /api/v1 rewrite). */
+/** Where a person signs in (the sign-in door), under the frontend host's /api/v1 rewrite. */
+export const SIGN_IN_PATH = "/api/v1/admin/session";
+
+/** The path a sign-in link opens: the sign-in door with its code. */
 export function signInLinkPath(code: string): string {
-  return `/api/v1/admin/session?code=${code}`;
+  return `${SIGN_IN_PATH}?code=${code}`;
 }

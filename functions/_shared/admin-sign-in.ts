@@ -18,7 +18,7 @@ import {
 import { linkSignIn, type OpenedSession, signInBegin, signInFailed, type SignInMethod, signInSucceeded } from "./admin-repository.ts";
 import { isSecretShaped, randomSecret, sha256Hex } from "./admin-secrets.ts";
 import { type AuthenticatedAdmin, issueAdminToken, tokenClaims } from "./admin-tokens.ts";
-import { clientAddress } from "./rate-limit.ts";
+import { clientAddress } from "./client-identity.ts";
 
 export const MAX_PASSWORD_LENGTH = 256;
 const DEFAULT_DECOY_COST = 12;

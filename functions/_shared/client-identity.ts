@@ -9,7 +9,7 @@
 // host's rewrite that address is the host's egress (see functions/README.md, "Client identity", for each
 // environment and the settings that read the browser's address instead).
 import { isIP } from "node:net";
-import { env } from "./env.ts";
+import { env, integerSetting } from "./env.ts";
 
 export interface ClientIdentityConfig {
   /** The one header to read, lower case. */
@@ -27,10 +27,9 @@ const MAX_HOPS = 16;
 
 export function clientIdentityConfig(): ClientIdentityConfig {
   const header = env("LOVE_CLIENT_IP_HEADER")?.trim().toLowerCase();
-  const hops = Number(env("LOVE_TRUSTED_PROXY_HOPS") ?? 1);
   return {
     header: header && HEADER_NAME.test(header) ? header : DEFAULT_CLIENT_IP_HEADER,
-    trustedHops: Number.isInteger(hops) && hops >= 1 && hops <= MAX_HOPS ? hops : 1,
+    trustedHops: integerSetting("LOVE_TRUSTED_PROXY_HOPS", 1, 1, MAX_HOPS),
   };
 }
 

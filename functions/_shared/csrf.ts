@@ -51,14 +51,14 @@ export function isJsonRequest(request: Request): boolean {
   return type === "application/json";
 }
 
+/** The 403 for a request from a page that is not ours. */
+export function crossOriginRefused(): Response {
+  return fail(403, "Cross-origin request refused", { code: "CSRF_REJECTED", message: "طلب من مصدر غير موثوق" });
+}
+
 /** The 403 for a POST that rides on ambient credentials without proof of our page and a JSON body, or null. */
 export function csrfRefusal(request: Request): Response | null {
-  if (!isSameOriginRequest(request)) {
-    return fail(403, "Cross-origin request refused", {
-      code: "CSRF_REJECTED",
-      message: "طلب من مصدر غير موثوق",
-    });
-  }
+  if (!isSameOriginRequest(request)) return crossOriginRefused();
   if (!isJsonRequest(request)) {
     return fail(415, "Staff actions take a JSON body (Content-Type: application/json)", {
       code: "JSON_REQUIRED",

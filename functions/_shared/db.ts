@@ -2,9 +2,12 @@
 // use of it through the database circuit breaker.
 import postgres from "postgres";
 import { CircuitBreaker } from "./circuit-breaker.ts";
-import { env, requireEnv } from "./env.ts";
+import { env, integerSetting, requireEnv } from "./env.ts";
 
 let client: postgres.Sql | undefined;
+
+/** Connections per isolate (LOVE_DB_POOL_SIZE, default 4): the pool's size, and what pacing.ts keeps one of free. */
+export const DB_POOL_SIZE = integerSetting("LOVE_DB_POOL_SIZE", 4, 1, 1_000);
 
 /** The raw client. Prefer withDb(): only calls made through it are guarded by the breaker. */
 export function db(): postgres.Sql {
@@ -13,7 +16,7 @@ export function db(): postgres.Sql {
 
 function sql(): postgres.Sql {
   client ??= postgres(requireEnv("SUPABASE_DB_URL"), {
-    max: Number(env("LOVE_DB_POOL_SIZE") ?? 4),
+    max: DB_POOL_SIZE,
     // Supabase's transaction pooler does not keep prepared statements across transactions.
     prepare: false,
     connect_timeout: 5,

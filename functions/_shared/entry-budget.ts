@@ -4,7 +4,7 @@
 // many behind one shared address) never count for long; a script that only enters is stopped. Settings:
 // LOVE_UNSEEN_ENTRIES_PER_ADDRESS and LOVE_UNSEEN_ENTRIES_PER_CLINIC (0 turns one off). Enforced in SQL
 // (love.queue_enter), under the clinic-day counter lock.
-import { env } from "./env.ts";
+import { integerSetting } from "./env.ts";
 
 export interface EntryBudget {
   unseenPerAddress: number;
@@ -15,12 +15,7 @@ export const ENTRY_BUDGET_DEFAULTS: EntryBudget = { unseenPerAddress: 5, unseenP
 
 const MAX_SETTING = 100_000;
 
-function setting(name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  return Number.isInteger(value) && value >= 0 && value <= MAX_SETTING ? value : fallback;
-}
+const setting = (name: string, fallback: number) => integerSetting(name, fallback, 0, MAX_SETTING);
 
 export function entryBudget(): EntryBudget {
   return {

@@ -13,6 +13,14 @@ export function env(name: string): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
+/** A whole-number setting within [min, max]; anything else (absent, not a whole number, out of range) is `fallback`. */
+export function integerSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = env(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  return Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+}
+
 export function requireEnv(name: string): string {
   const value = env(name);
   if (value === undefined) throw new Error(`Missing environment variable ${name}`);

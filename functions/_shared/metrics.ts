@@ -33,27 +33,18 @@ export function emitMetric(event: MetricEvent): void {
   console.log(`${METRIC_LINE_PREFIX}${JSON.stringify(event)}}`);
 }
 
-// Cache operations happen on every read, PIN attempts in bursts under attack: both are summed and reported at
-// most once per interval, not per call.
+// Cache operations happen on every read: they are summed and reported at most once per interval, not per call.
 const FLUSH_INTERVAL_MS = 1_000;
 const pendingCacheCounts = new Map<string, number>();
-const pendingPinCounts = new Map<string, number>();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 export function countCacheOperation(operation: CacheOperation, result: CacheResult): void {
   const key = `${operation}:${result}`;
   pendingCacheCounts.set(key, (pendingCacheCounts.get(key) ?? 0) + 1);
-  flushTimer ??= setTimeout(flushMetricCounts, FLUSH_INTERVAL_MS);
+  flushTimer ??= setTimeout(flushCacheCounts, FLUSH_INTERVAL_MS);
 }
 
-export function countPinAttempt(clinic: string, result: PinAttemptResult): void {
-  const key = `${clinic}:${result}`;
-  pendingPinCounts.set(key, (pendingPinCounts.get(key) ?? 0) + 1);
-  flushTimer ??= setTimeout(flushMetricCounts, FLUSH_INTERVAL_MS);
-}
-
-/** Reports every pending count now (cache operations and PIN attempts). */
-export function flushMetricCounts(): void {
+export function flushCacheCounts(): void {
   if (flushTimer !== undefined) clearTimeout(flushTimer);
   flushTimer = undefined;
   for (const [key, count] of pendingCacheCounts) {
@@ -61,9 +52,4 @@ export function flushMetricCounts(): void {
     emitMetric({ type: "cache", operation, result, count });
   }
   pendingCacheCounts.clear();
-  for (const [key, count] of pendingPinCounts) {
-    const [clinic, result] = key.split(":") as [string, PinAttemptResult];
-    emitMetric({ type: "pin_attempt", clinic, result, count });
-  }
-  pendingPinCounts.clear();
 }

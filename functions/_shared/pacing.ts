@@ -10,8 +10,10 @@
 // a worker the platform retires answers its held requests before it goes (`beforeunload`).
 import { bulkhead } from "cockatiel";
 import { ChangeWatcher } from "./change-watcher.ts";
+import { DB_POOL_SIZE } from "./db.ts";
 import { env } from "./env.ts";
 import { whenShuttingDown } from "./isolate.ts";
+import type { HoldOutcome } from "./metrics.ts";
 import type { SqlResult } from "./outcomes.ts";
 import { pacingMetrics } from "./pacing-metrics.ts";
 import { changeVersionsOf, type PacedResult, type PaceMode } from "./queue-repository.ts";
@@ -54,9 +56,9 @@ export type PacedReader = (mode: PaceMode, seen: string | null) => Promise<Paced
 
 // A change of a clinic wakes all its held reads together: unbounded, they would all queue for the isolate's few
 // database connections at once and time out there (the breaker's call timeout), answering 503 instead of the news.
-// So rereads go through a bulkhead of all but one of the connections (db.ts: LOVE_DB_POOL_SIZE, default 4): the
+// So rereads go through a bulkhead of all but one of the connections (db.ts: DB_POOL_SIZE, default 4): the
 // last one stays free for everything else, a staff call above all. The queue is bounded by the holds themselves.
-const rereads = bulkhead(Math.max(1, (Number(env("LOVE_DB_POOL_SIZE") ?? 4) || 4) - 1), Number.MAX_SAFE_INTEGER);
+const rereads = bulkhead(Math.max(1, DB_POOL_SIZE - 1), Number.MAX_SAFE_INTEGER);
 const reread = <T>(task: () => Promise<T>): Promise<T> => rereads.execute(task);
 
 let shared: ChangeWatcher | undefined;
@@ -92,7 +94,7 @@ export async function pacedRead(request: Request, route: string, read: PacedRead
   }
   const until = Date.now() + settings.holdMs;
   pacingMetrics.holdStarted(route);
-  let outcome: "changed" | "timeout" | "aborted" | "shutdown" | "error" = "error";
+  let outcome: HoldOutcome = "error";
   try {
     let version = first.version;
     for (;;) {

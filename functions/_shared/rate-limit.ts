@@ -14,14 +14,12 @@
 // The client is its address as client-identity.ts establishes it (a trusted proxy's header, never one the client
 // chose).
 import { clientAddress } from "./client-identity.ts";
-import { env } from "./env.ts";
+import { env, integerSetting } from "./env.ts";
 import { MetricTally } from "./metric-tally.ts";
 import { getFailure, postFailure } from "./outcomes.ts";
 import { WindowCounter } from "./rate-counter.ts";
 import { rateLimitAdd } from "./rate-limit-repository.ts";
 import { isPlainObject, MAX_BODY_BYTES, parseUserKey, readBodyText } from "./validation.ts";
-
-export { clientAddress };
 
 const WINDOW_SECONDS = 60;
 const EXEMPT_FUNCTIONS = new Set(["health"]);
@@ -47,12 +45,7 @@ export interface RateLimits {
   sessionPerMinute: number;
 }
 
-function ceiling(name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  return Number.isInteger(value) && value >= 0 ? value : fallback;
-}
+const ceiling = (name: string, fallback: number) => integerSetting(name, fallback, 0, Infinity);
 
 export function rateLimits(): RateLimits {
   const addressPerMinute = ceiling("LOVE_RATE_LIMIT_PER_MINUTE", DEFAULT_ADDRESS_PER_MINUTE);

@@ -97,17 +97,3 @@ export function reportsHistory(limit: number): Promise<SqlResult> {
 export function notifyStatus(clinic: string | null, limit: number): Promise<SqlResult> {
   return one((sql) => sql`select love.notify_status(${clinic}::text, ${limit}::int) as r`);
 }
-
-// Rate limit -----------------------------------------------------------------------------------------------
-
-export interface RateLimitHit {
-  allowed: boolean;
-  hits: number;
-  limit: number;
-  remaining: number;
-  retry_after: number;
-}
-
-export function rateLimitHit(client: string, limit: number, windowSeconds: number): Promise<RateLimitHit> {
-  return one((sql) => sql`select love.rate_limit_hit(${client}::text, ${limit}::int, ${windowSeconds}::int) as r`);
-}

@@ -3,7 +3,7 @@ import { fail, HttpError, json } from "../_shared/http.ts";
 import { readFormOrJson } from "../_shared/body.ts";
 import { lockedOut, SESSION_TTL_SECONDS } from "../_shared/admin-auth.ts";
 import { passwordSignIn } from "../_shared/admin-sign-in.ts";
-import { isForeignBrowserRequest } from "../_shared/csrf.ts";
+import { crossOriginRefused, isForeignBrowserRequest } from "../_shared/csrf.ts";
 
 function invalidCredentials(): Response {
   return fail(401, "Invalid credentials", { code: "INVALID_CREDENTIALS", message: "بيانات الدخول غير صحيحة" });
@@ -18,7 +18,7 @@ function invalidCredentials(): Response {
 export async function adminLogin({ request }: RequestContext): Promise<Response> {
   if (isForeignBrowserRequest(request)) {
     await request.body?.cancel().catch(() => {});
-    return fail(403, "Cross-origin request refused", { code: "CSRF_REJECTED", message: "طلب من مصدر غير موثوق" });
+    return crossOriginRefused();
   }
   let body: Record<string, unknown>;
   try {

@@ -4,12 +4,14 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { fail, json, ok } from "../_shared/http.ts";
 import { env } from "../_shared/env.ts";
-import { adminRoute, type AuthenticatedAdmin, authenticateRequest, SIGN_IN_PATH } from "../_shared/admin-auth.ts";
+import { adminRoute, type AuthenticatedAdmin, authenticateRequest } from "../_shared/admin-auth.ts";
+import { SIGN_IN_PATH } from "../_shared/admin-secrets.ts";
 import { clearedSessionCookie, signedOutCookie } from "../_shared/admin-cookies.ts";
 import { isNavigation } from "../_shared/basic-auth.ts";
 import { codeSignIn } from "../_shared/admin-sign-in.ts";
 import { signOut } from "../_shared/admin-repository.ts";
-import { clientAddress, enforceRateLimit, exemptFromRateLimit } from "../_shared/rate-limit.ts";
+import { clientAddress } from "../_shared/client-identity.ts";
+import { enforceRateLimit, exemptFromRateLimit } from "../_shared/rate-limit.ts";
 
 /** Where a signed-in browser goes: the frontend's admin screens (a path on the frontend's own origin). */
 function adminPagePath(): string {

@@ -9,7 +9,7 @@ import { parseWholeNumber } from "../_shared/body.ts";
 import { isSameOriginRequest } from "../_shared/csrf.ts";
 import type { SqlResult } from "../_shared/outcomes.ts";
 import { pick, readJsonObject } from "../_shared/validation.ts";
-import { clientAddress } from "../_shared/rate-limit.ts";
+import { clientAddress } from "../_shared/client-identity.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,8 +4,9 @@ import { businessNow } from "../_shared/clock.ts";
 import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { requestKey } from "../_shared/body.ts";
 import { CacheInvalidator } from "../_shared/cache-invalidation.ts";
-import { missingFields, parseClinic, pick, readJsonObject } from "../_shared/validation.ts";
+import { readJsonObject } from "../_shared/validation.ts";
 import { queueCall } from "../_shared/staff-repository.ts";
+import { queueClinic } from "./target.ts";
 
 /**
  * Contract row 6, admins only (bugs D1, S5): {clinic} → the longest-waiting patient is CALLED. Concurrent calls
@@ -15,12 +16,8 @@ import { queueCall } from "../_shared/staff-repository.ts";
 export async function queueCallHandler({ request }: RequestContext, admin: AuthenticatedAdmin): Promise<Response> {
   const key = requestKey(request);
   if (key === "invalid") return postFailure("INVALID_REQUEST_ID");
-  const body = await readJsonObject(request);
-  const rawClinic = pick(body, "clinic", "clinicId");
-  const missing = missingFields({ clinic: rawClinic });
-  if (missing.length > 0) return postFailure("MISSING_FIELDS", { missing_fields: missing });
-  const clinic = parseClinic(rawClinic);
-  if (clinic === null) return postFailure("INVALID_CLINIC");
+  const clinic = queueClinic(await readJsonObject(request));
+  if (clinic instanceof Response) return clinic;
   const result = await queueCall(clinic, admin.id, key, businessNow(request));
   if (result.success && result.replayed === false) {
     await CacheInvalidator.invalidateQueueCache(String(result.clinic));

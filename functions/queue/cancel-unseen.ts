@@ -5,7 +5,8 @@ import { postFailure, postResponse } from "../_shared/outcomes.ts";
 import { parseWholeNumber, requestKey } from "../_shared/body.ts";
 import { CacheInvalidator } from "../_shared/cache-invalidation.ts";
 import { cancelUnseenEntries } from "../_shared/queue-repository.ts";
-import { missingFields, parseClinic, pick, readJsonObject } from "../_shared/validation.ts";
+import { pick, readJsonObject } from "../_shared/validation.ts";
+import { queueClinic } from "./target.ts";
 
 /** A page polls its position within a second of taking a ticket; a minute without a look is not a slow page. */
 const DEFAULT_MIN_AGE_SECONDS = 60;
@@ -20,11 +21,8 @@ export async function queueCancelUnseenHandler({ request }: RequestContext, admi
   const key = requestKey(request);
   if (key === "invalid") return postFailure("INVALID_REQUEST_ID");
   const body = await readJsonObject(request);
-  const rawClinic = pick(body, "clinic", "clinicId");
-  const missing = missingFields({ clinic: rawClinic });
-  if (missing.length > 0) return postFailure("MISSING_FIELDS", { missing_fields: missing });
-  const clinic = parseClinic(rawClinic);
-  if (clinic === null) return postFailure("INVALID_CLINIC");
+  const clinic = queueClinic(body);
+  if (clinic instanceof Response) return clinic;
   const rawAge = pick(body, "min_age_seconds", "minAgeSeconds");
   const minAge = rawAge === undefined ? DEFAULT_MIN_AGE_SECONDS : parseWholeNumber(rawAge, 0, 86_400);
   if (minAge === null) return postFailure("INVALID_MIN_AGE");

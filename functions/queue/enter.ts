@@ -4,7 +4,7 @@ import { postResponse } from "../_shared/outcomes.ts";
 import { entryBudget } from "../_shared/entry-budget.ts";
 import { pacingSettings } from "../_shared/pacing.ts";
 import { enterQueue, forgetPositionAnswer } from "../_shared/queue-repository.ts";
-import { clientAddress } from "../_shared/rate-limit.ts";
+import { clientAddress } from "../_shared/client-identity.ts";
 import { afterQueueWrite } from "../_shared/queue-cache.ts";
 import { readJsonObject } from "../_shared/validation.ts";
 import { queueTarget } from "./target.ts";

@@ -13,3 +13,11 @@ export function queueTarget(body: JsonObject): { clinic: string; user: string } 
   if (user === null) return postFailure("INVALID_USER");
   return { clinic, user };
 }
+
+/** The clinic of a staff queue POST ({clinic|clinicId}), or the contract's failure answer. */
+export function queueClinic(body: JsonObject): string | Response {
+  const rawClinic = pick(body, "clinic", "clinicId");
+  const missing = missingFields({ clinic: rawClinic });
+  if (missing.length > 0) return postFailure("MISSING_FIELDS", { missing_fields: missing });
+  return parseClinic(rawClinic) ?? postFailure("INVALID_CLINIC");
+}

@@ -17,20 +17,9 @@ create table love.change_versions (
 );
 
 -- Statement-level (one upsert per statement, however many rows it touched), clinics in a fixed order so two
--- statements touching the same clinics lock their rows in the same order.
-create function love.bump_versions_for_entries() returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  insert into love.change_versions as v (clinic_id, version, changed_at)
-  select c.clinic_id, 1, now() from (select distinct clinic_id from changed) c order by c.clinic_id
-  on conflict (clinic_id) do update set version = v.version + 1, changed_at = excluded.changed_at;
-  return null;
-end
-$$;
-
-create function love.bump_versions_for_pins() returns trigger
+-- statements touching the same clinics lock their rows in the same order. One function for both tables: each
+-- trigger names its changed rows `changed`, and both tables key them by clinic_id.
+create function love.bump_change_versions() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -44,16 +33,16 @@ $$;
 
 create trigger queue_entries_versions_insert
   after insert on love.queue_entries referencing new table as changed
-  for each statement execute function love.bump_versions_for_entries();
+  for each statement execute function love.bump_change_versions();
 create trigger queue_entries_versions_update
   after update on love.queue_entries referencing new table as changed
-  for each statement execute function love.bump_versions_for_entries();
+  for each statement execute function love.bump_change_versions();
 create trigger daily_pins_versions_insert
   after insert on love.daily_pins referencing new table as changed
-  for each statement execute function love.bump_versions_for_pins();
+  for each statement execute function love.bump_change_versions();
 create trigger daily_pins_versions_update
   after update on love.daily_pins referencing new table as changed
-  for each statement execute function love.bump_versions_for_pins();
+  for each statement execute function love.bump_change_versions();
 
 create table love.position_answers (
   clinic_id text not null references love.clinics (id),

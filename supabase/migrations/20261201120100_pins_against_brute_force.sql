@@ -261,6 +261,33 @@ as $$
                             where w.clinic_id = p_entry.clinic_id and w.queue_day = p_day - 1 and w.status = 'WAITING')))
 $$;
 
+-- Finishes a live ticket with its PIN, for queue_done and clinic_exit: it must be the ticket's turn (else
+-- NOT_YOUR_TURN, the PIN not even compared), then the PIN must be right (verify_pin). Then the ticket is DONE, no
+-- longer unseen, with its COMPLETED event. Returns null when finished, otherwise the failure.
+create function love.finish_entry(p_entry love.queue_entries, p_pin text, p_day date, p_now timestamptz)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_failure jsonb;
+begin
+  if not love.entry_turn_has_come(p_entry, p_day) then
+    return love.fail('NOT_YOUR_TURN', jsonb_build_object('clinic', p_entry.clinic_id));
+  end if;
+  v_failure := love.verify_pin(p_entry.patient_key, p_entry.clinic_id, p_pin, p_now);
+  if v_failure is not null then
+    return v_failure || jsonb_build_object('clinic', p_entry.clinic_id);
+  end if;
+  update love.queue_entries e set status = 'DONE', done_at = p_now where e.id = p_entry.id;
+  delete from love.unseen_entries u where u.entry_id = p_entry.id;
+  insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
+  values ('COMPLETED', p_entry.clinic_id, p_entry.patient_key, p_entry.number,
+    jsonb_build_object('queue_day', p_entry.queue_day), p_now);
+  return null;
+end
+$$;
+
 -- Contract row 5. It must be the ticket's turn (the turn rule), then the PIN is checked server-side against the
 -- clinic's PIN of the current PIN day (bug S1). A failure changes nothing but the attempt counters. Replaying a
 -- successful done is a successful no-op.
@@ -294,19 +321,12 @@ begin
   if v_entry.status = 'DONE' then
     v_already := true;
   else
-    if not love.entry_turn_has_come(v_entry, v_day) then
-      return love.fail('NOT_YOUR_TURN', jsonb_build_object('clinic', v_clinic));
-    end if;
-    v_failure := love.verify_pin(p_user, v_clinic, p_pin, p_now);
+    v_failure := love.finish_entry(v_entry, p_pin, v_day, p_now);
     if v_failure is not null then
-      return v_failure || jsonb_build_object('clinic', v_clinic);
+      return v_failure;
     end if;
-    update love.queue_entries e set status = 'DONE', done_at = p_now
-    where e.id = v_entry.id
-    returning * into v_entry;
-    delete from love.unseen_entries u where u.entry_id = v_entry.id;
-    insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
-    values ('COMPLETED', v_clinic, p_user, v_entry.number, jsonb_build_object('queue_day', v_entry.queue_day), p_now);
+    v_entry.status := 'DONE';
+    v_entry.done_at := p_now;
     perform love.complete_route_station(p_user, v_clinic, p_now);
   end if;
 
@@ -365,17 +385,10 @@ begin
 
   v_already := v_entry.status = 'DONE';
   if not v_already then
-    if not love.entry_turn_has_come(v_entry, v_day) then
-      return love.fail('NOT_YOUR_TURN', jsonb_build_object('clinic', v_clinic));
-    end if;
-    v_failure := love.verify_pin(p_patient, v_clinic, p_pin, p_now);
+    v_failure := love.finish_entry(v_entry, p_pin, v_day, p_now);
     if v_failure is not null then
-      return v_failure || jsonb_build_object('clinic', v_clinic);
+      return v_failure;
     end if;
-    update love.queue_entries e set status = 'DONE', done_at = p_now where e.id = v_entry.id;
-    delete from love.unseen_entries u where u.entry_id = v_entry.id;
-    insert into love.events (event_type, clinic_code, patient_id, position, data, created_at)
-    values ('COMPLETED', v_clinic, p_patient, v_entry.number, jsonb_build_object('queue_day', v_entry.queue_day), p_now);
   end if;
   if v_on_route and not (v_clinic = any (v_route.completed_stations)) then
     v_route := love.complete_route_station(p_patient, v_clinic, p_now);

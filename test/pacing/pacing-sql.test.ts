@@ -139,7 +139,7 @@ describe("every PL/pgSQL function of the pacing migrations", () => {
       const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
                                      where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
         .map((f) => f.proname as string).filter((name) => PACING_FUNCTIONS.includes(name));
-      expect(functions.sort()).toEqual(["bump_versions_for_entries", "bump_versions_for_pins", "queue_position_paced", "rate_limit_add"]);
+      expect(functions.sort()).toEqual(["bump_change_versions", "queue_position_paced", "rate_limit_add"]);
       const unused = async () => {
         const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
         const names = new Set(called.map((row) => row.funcname as string));
