@@ -7,7 +7,7 @@ import postgres from "postgres";
 import type { Browser, Page } from "playwright-core";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { seedAdmin, StaffApi } from "../staff/_staff.ts";
-import { launchChromium } from "./support/browser.ts";
+import { launchChromium } from "../support/browser.ts";
 import { eventually, metricSum } from "./support/metrics.ts";
 import { type LoggedRequest, type RewriteHost, startRewriteHost } from "../support/rewrite-host.ts";
 

@@ -9,7 +9,8 @@ import { startStack, type TestStack } from "../support/stack.ts";
 import { type RewriteHost, startRewriteHost } from "../support/rewrite-host.ts";
 import { createSignInLink } from "../../functions/_shared/admin-accounts.ts";
 import { seedAdmin, StaffApi } from "./_staff.ts";
-import { launchChromium, newPage, PasswordDialog, staff } from "./_browser.ts";
+import { launchChromium } from "../support/browser.ts";
+import { newPage, PasswordDialog, staff } from "./_browser.ts";
 import { adminPage, foreignPage, patientPage } from "./_replica-pages.ts";
 
 const PASSWORD = "correct horse battery staple";
