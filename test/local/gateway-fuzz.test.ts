@@ -15,6 +15,7 @@ import { REPO_ROOT } from "../../local/stack.ts";
 import { descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { quietPort } from "../support/ports.ts";
 import { rawExchange, type RawExchange } from "../support/raw-http.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { FIXTURE_FUNCTIONS, startStack, tempDir, type TestStack } from "../support/stack.ts";
 
 let cli: ChildProcess;
@@ -189,7 +190,7 @@ describe("raw-socket fuzz of the gateway (npm start, real functions)", () => {
 
   it("seeded random mutations of valid requests: never 5xx, never a crash", async () => {
     const seed = Number(process.env.LOVE_FUZZ_SEED ?? 20261201);
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const bases = [
       health,
       `GET /api/v1/queue/status?clinic=lab HTTP/1.1\r\n${H}Origin: https://example.com\r\n\r\n`,
@@ -293,15 +294,4 @@ function chunked<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
