@@ -7,12 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../../local/stack.ts";
-import { descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
+import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { quietPort } from "../support/ports.ts";
 import { rawExchange, type RawExchange } from "../support/raw-http.ts";
 import { seededRandom } from "../support/seeded-random.ts";
@@ -27,15 +26,7 @@ let dir: string;
 let watcher: ReturnType<typeof watchDescendants>;
 let workersAtStart: number[];
 
-const denoWorkers = () => descendants(cli.pid!).filter((pid) => /\/deno run /.test(commandOf(pid)));
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return "";
-  }
-}
+const denoWorkers = () => descendants(cli.pid!).filter((pid) => /\/deno run /.test(commandLine(pid)));
 
 const H = "Host: 127.0.0.1\r\n";
 const health = `GET /api/v1/health/status HTTP/1.1\r\n${H}\r\n`;

@@ -5,14 +5,14 @@
 // environment), so an orphan re-parented to init is found too.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { assertPortFree } from "../../local/ports.ts";
 import { quietPort } from "../support/ports.ts";
 import { REPO_ROOT } from "../../local/stack.ts";
 import { findMonitoringBinaries } from "../../local/monitoring.ts";
-import { descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
+import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { tempDir } from "../support/stack.ts";
 
 const haveMonitoring = findMonitoringBinaries() !== undefined;
@@ -140,14 +140,6 @@ async function waitFor(child: ChildProcess, output: () => string, until: Moment[
     if (child.exitCode !== null) throw new Error(`exited before ${what}:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`no ${what} within 60 s:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return "";
   }
 }
 
