@@ -10,7 +10,7 @@
 // functions: each function's own port, without the gateway's hop).
 import postgres from "postgres";
 import { startStack } from "../test/support/stack.ts";
-import { BEHIND_REWRITE, seedAdmin, StaffApi } from "../test/staff/_staff.ts";
+import { BEHIND_REWRITE, clientAddress, seedAdmin, StaffApi } from "../test/staff/_staff.ts";
 import { SimulatedPage } from "../test/pacing/support/simulated-page.ts";
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
@@ -92,7 +92,7 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
     const byUser = new Map<string, SimulatedPage>();
     const shared = Math.round(PAGES / 10);
     for (let i = 0; i < PAGES; i++) {
-      const address = i < shared ? SHARED_ADDRESS : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const address = i < shared ? SHARED_ADDRESS : clientAddress(i);
       const page = new SimulatedPage({
         queueUrl,
         clinic: CLINICS[i % CLINICS.length]!,
