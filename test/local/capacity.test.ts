@@ -6,9 +6,6 @@
 // not a speed target.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { FIXTURE_FUNCTIONS, startStack, type TestStack } from "../support/stack.ts";
 import { openFilesLimit } from "../../local/limits.ts";
 
@@ -114,7 +111,7 @@ describe("1,000 held requests on one function (fixture `hold`)", () => {
   beforeAll(async () => {
     stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+      withoutMigrations: true,
     });
   });
   afterAll(async () => {

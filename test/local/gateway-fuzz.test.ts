@@ -6,8 +6,7 @@
 // a stop leaves no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { quietPort } from "../support/ports.ts";
@@ -248,7 +247,7 @@ describe("a client that never finishes its headers", () => {
   beforeAll(async () => {
     stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+      withoutMigrations: true,
       headersTimeoutMs: 1_000,
     });
   });
