@@ -10,8 +10,9 @@
 // functions: each function's own port, without the gateway's hop).
 import postgres from "postgres";
 import { startStack } from "../test/support/stack.ts";
-import { BEHIND_REWRITE, seedAdmin, StaffApi } from "../test/staff/_staff.ts";
+import { BEHIND_REWRITE, clientAddress, seedAdmin, StaffApi } from "../test/staff/_staff.ts";
 import { SimulatedPage } from "../test/pacing/support/simulated-page.ts";
+import { percentile } from "../test/support/percentile.ts";
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -40,12 +41,6 @@ interface Figures {
   transactionsPerSecond: number;
   non2xx: Map<number, number>;
 }
-
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 async function measure(pacing: boolean, seconds: number): Promise<Figures> {
   const stack = await startStack({
@@ -92,7 +87,7 @@ async function measure(pacing: boolean, seconds: number): Promise<Figures> {
     const byUser = new Map<string, SimulatedPage>();
     const shared = Math.round(PAGES / 10);
     for (let i = 0; i < PAGES; i++) {
-      const address = i < shared ? SHARED_ADDRESS : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const address = i < shared ? SHARED_ADDRESS : clientAddress(i);
       const page = new SimulatedPage({
         queueUrl,
         clinic: CLINICS[i % CLINICS.length]!,

@@ -6,6 +6,7 @@
 // Settings: BENCH_DURATION_S (default 15), BENCH_CLIENTS (default 16), BENCH_POSITION_SAMPLES (default 400).
 import postgres from "postgres";
 import { startStack } from "../test/support/stack.ts";
+import { percentile } from "../test/support/percentile.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -16,11 +17,6 @@ interface Sample {
   op: string;
   ms: number;
   ok: boolean;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function summarise(samples: Sample[], seconds: number): void {

@@ -1,7 +1,6 @@
 // `npm run bench -- <name>`: runs one benchmark (or all with no name). Each prints its own figures and ratios, and
 // ends with no process of the stack left: whatever it started below this process must be gone when it returns.
-import { readFileSync } from "node:fs";
-import { alive, descendants } from "../test/support/processes.ts";
+import { alive, commandLine, descendants } from "../test/support/processes.ts";
 // tsx's own esbuild service lives as long as this process; it is the runner's, not the stack's.
 const RUNNER = /\/esbuild --service/;
 
@@ -33,16 +32,8 @@ for (const name of names.length ? names : Object.keys(benches)) {
 async function leftovers(): Promise<string[]> {
   const deadline = Date.now() + 3_000;
   for (;;) {
-    const left = descendants(process.pid).filter((pid) => alive(pid) && !RUNNER.test(commandOf(pid)));
-    if (left.length === 0 || Date.now() > deadline) return left.map((pid) => `  ${pid} ${commandOf(pid)}`);
+    const left = descendants(process.pid).filter((pid) => alive(pid) && !RUNNER.test(commandLine(pid)));
+    if (left.length === 0 || Date.now() > deadline) return left.map((pid) => `  ${pid} ${commandLine(pid).slice(0, 200)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").slice(0, 200);
-  } catch {
-    return "";
   }
 }

@@ -31,8 +31,6 @@ export interface ForwardedRequest {
   headers: IncomingHttpHeaders;
   /** The socket's remote address, as Node reports it. */
   remoteAddress: string | undefined;
-  /** The Host the client asked for (shown to the function as X-Forwarded-Host). */
-  host: string | undefined;
   bodyLength: number;
 }
 
@@ -52,7 +50,8 @@ export function upstreamHeaders(request: ForwardedRequest, upstreamHost: string)
   headers["x-real-ip"] = address;
   headers["x-forwarded-for"] = clientChain ? `${clientChain}, ${address}` : address;
   headers["x-forwarded-proto"] = "http";
-  if (request.host) headers["x-forwarded-host"] = request.host;
+  // The Host the client asked for.
+  if (request.headers.host) headers["x-forwarded-host"] = request.headers.host;
   headers["content-length"] = String(request.bodyLength);
   return headers;
 }

@@ -213,7 +213,6 @@ export class Gateway {
           headers: upstreamHeaders({
             headers: request.headers,
             remoteAddress: request.socket.remoteAddress,
-            host: request.headers.host,
             bodyLength: body.length,
           }, `127.0.0.1:${port}`),
           agent: this.agent,

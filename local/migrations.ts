@@ -29,17 +29,18 @@ export async function prepareSupabaseSurface(sql: postgres.Sql): Promise<void> {
 
 export async function applyMigrations(sql: postgres.Sql, dir: string): Promise<MigrationResult> {
   const files = await readMigrationFiles(dir);
-  await sql.begin(async (tx) => {
+  const recorded = await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
     await tx.unsafe(ENSURE_HISTORY_SQL).simple();
+    return historyRows(tx);
   });
   const applied: string[] = [];
-  for (const file of files) {
+  // A file recorded already stays recorded: only the pending ones need another look (on a warm start, none).
+  for (const file of planMigrations(files, recorded).pending) {
     // Planned again under the lock for every file: another applier may have recorded it meanwhile.
     const appliedNow = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
-      const rows = (await tx.unsafe<{ row: unknown }[]>(HISTORY_SQL)).map(historyRowOf);
-      const plan = planMigrations(files, rows);
+      const plan = planMigrations(files, await historyRows(tx));
       if (!plan.pending.some((pending) => pending.version === file.version)) return false;
       await applyOne(tx, file);
       return true;
@@ -47,6 +48,10 @@ export async function applyMigrations(sql: postgres.Sql, dir: string): Promise<M
     if (appliedNow) applied.push(file.fileName);
   }
   return { applied, alreadyApplied: files.length - applied.length };
+}
+
+async function historyRows(tx: postgres.TransactionSql) {
+  return (await tx.unsafe<{ row: unknown }[]>(HISTORY_SQL)).map(historyRowOf);
 }
 
 async function applyOne(tx: postgres.TransactionSql, file: MigrationFile): Promise<void> {

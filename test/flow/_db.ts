@@ -45,4 +45,34 @@ export async function startDatabase(options: { trackFunctions?: boolean } = {}):
   };
 }
 
+/**
+ * For a database started with `trackFunctions`: the PL/pgSQL functions of `love` that `include` picks, and those
+ * of them that have not run. SQL-language functions are validated at creation; PL/pgSQL ones only when they run.
+ * Backends flush their statistics when they exit, so this closes `db.sql` (call it last in the file), then reads
+ * from a fresh connection, waiting up to 10 s for the counts to arrive.
+ */
+export async function plpgsqlRun(db: TestDatabase, include: (name: string) => boolean): Promise<{ functions: string[]; notRun: string[] }> {
+  await db.sql.end({ timeout: 5 });
+  const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
+                                   where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
+      .map((row) => row.proname as string).filter(include);
+    const notRunYet = async () => {
+      const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
+      const names = new Set(called.map((row) => row.funcname as string));
+      return functions.filter((name) => !names.has(name));
+    };
+    const deadline = Date.now() + 10_000;
+    let notRun = await notRunYet();
+    while (notRun.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      notRun = await notRunYet();
+    }
+    return { functions, notRun };
+  } finally {
+    await fresh.end();
+  }
+}
+
 export { qatar } from "./_http.ts";

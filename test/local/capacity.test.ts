@@ -6,11 +6,9 @@
 // not a speed target.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { FIXTURE_FUNCTIONS, startStack, type TestStack } from "../support/stack.ts";
 import { openFilesLimit } from "../../local/limits.ts";
+import { percentile } from "../support/percentile.ts";
 
 const HELD = 1_000;
 const OPEN_BATCH = 100;
@@ -51,9 +49,8 @@ async function ordinaryRequests(urls: { url: string; status: number }[], count: 
   return latencies.sort((a, b) => a - b);
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const figures = (sorted: number[]) =>
-  `p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
+  `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
 
 /** Opens `count` connections in batches (a burst of 1,000 SYNs would overflow the listen backlog). */
 async function openMany(url: (i: number) => string, count: number, waitForBody: boolean): Promise<Open[]> {
@@ -102,7 +99,7 @@ describe("1,000 open event streams on one function (real functions)", () => {
     // Every stream is still open after the ordinary requests went through.
     expect(streams.every((s) => !s.request.destroyed)).toBe(true);
     console.log(`[capacity] ${HELD} event streams opened in ${openSeconds.toFixed(2)} s; ordinary requests with them open: ` +
-      `${figures(during)} (baseline, none open: ${figures(baseline)}; p50 ratio ${(percentile(during, 0.5) / percentile(baseline, 0.5)).toFixed(2)})`);
+      `${figures(during)} (baseline, none open: ${figures(baseline)}; p50 ratio ${(percentile(during, 50) / percentile(baseline, 50)).toFixed(2)})`);
     // Liveness, not speed: a capped pool would leave these waiting for a stream to end (110 s).
     expect(during.at(-1)!).toBeLessThan(5_000);
   }, 120_000);
@@ -114,7 +111,7 @@ describe("1,000 held requests on one function (fixture `hold`)", () => {
   beforeAll(async () => {
     stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+      withoutMigrations: true,
     });
   });
   afterAll(async () => {
@@ -137,7 +134,7 @@ describe("1,000 held requests on one function (fixture `hold`)", () => {
 
     const during = await ordinaryRequests(ordinary, 120);
     console.log(`[capacity] ${HELD} requests held; ordinary requests meanwhile: ${figures(during)} ` +
-      `(baseline: ${figures(baseline)}; p50 ratio ${(percentile(during, 0.5) / percentile(baseline, 0.5)).toFixed(2)})`);
+      `(baseline: ${figures(baseline)}; p50 ratio ${(percentile(during, 50) / percentile(baseline, 50)).toFixed(2)})`);
     expect(during.at(-1)!).toBeLessThan(5_000);
     expect(await heldNow()).toBe(HELD);
 

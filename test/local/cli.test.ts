@@ -1,47 +1,21 @@
 // `npm start` as a user runs it: a real process, real ports, real signals.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { rm } from "node:fs/promises";
 import { freePort } from "../../local/ports.ts";
-import { REPO_ROOT } from "../../local/stack.ts";
 import { alive, descendants } from "../support/processes.ts";
 import { tempDir } from "../support/stack.ts";
+import { type NpmStart, startNpmStart, waitForOutput as waitFor } from "../support/npm-start.ts";
 
-// As `npm start` runs it: one node process with tsx's loader, so signals reach the stack itself. (The tsx
-// command would relay them and SIGKILL a child that does not acknowledge within 30 ms.)
-const NODE_ARGS = ["--import", "tsx", "local/cli.ts"];
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startCli(env: Record<string, string>, args: string[] = []): Run {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  started.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(run: Run, text: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.output().includes(text)) {
-    if (run.child.exitCode !== null) throw new Error(`exited before "${text}":\n${run.output()}`);
-    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${run.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startCli(env: Record<string, string>, args: string[] = []): NpmStart {
+  const run = startNpmStart(env, args);
+  started.push(run.child);
+  return run;
 }
 
 afterAll(async () => {

@@ -4,9 +4,6 @@
 // source addresses (127.0.0.x), not headers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { FIXTURE_FUNCTIONS, startStack, type TestStack } from "../support/stack.ts";
 
 interface Whoami {
@@ -52,7 +49,7 @@ describe("identity through the gateway (fixture function whoami)", () => {
   beforeAll(async () => {
     stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+      withoutMigrations: true,
     });
   });
   afterAll(async () => {

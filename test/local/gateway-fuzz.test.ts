@@ -5,36 +5,24 @@
 // it the gateway still answers, no function worker was restarted, no answer was a 5xx or showed a stack trace, and
 // a stop leaves no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
-import { REPO_ROOT } from "../../local/stack.ts";
-import { descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
+import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { quietPort } from "../support/ports.ts";
 import { rawExchange, type RawExchange } from "../support/raw-http.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { FIXTURE_FUNCTIONS, startStack, tempDir, type TestStack } from "../support/stack.ts";
+import { type NpmStart, startNpmStart, waitForOutput } from "../support/npm-start.ts";
 
-let cli: ChildProcess;
-let output = "";
-let exited: Promise<number | null>;
+let cli: NpmStart;
 let port: number;
 let pgPort: number;
 let dir: string;
 let watcher: ReturnType<typeof watchDescendants>;
 let workersAtStart: number[];
 
-const denoWorkers = () => descendants(cli.pid!).filter((pid) => /\/deno run /.test(commandOf(pid)));
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return "";
-  }
-}
+const denoWorkers = () => descendants(cli.child.pid!).filter((pid) => /\/deno run /.test(commandLine(pid)));
 
 const H = "Host: 127.0.0.1\r\n";
 const health = `GET /api/v1/health/status HTTP/1.1\r\n${H}\r\n`;
@@ -131,7 +119,7 @@ function assertSane(name: string, exchange: RawExchange): void {
 }
 
 async function stillServing(): Promise<void> {
-  expect(cli.exitCode, output).toBeNull();
+  expect(cli.child.exitCode, cli.output()).toBeNull();
   const response = await fetch(`http://127.0.0.1:${port}/api/v1/health/status`);
   expect(response.status).toBe(200);
   expect(await response.json()).toMatchObject({ success: true });
@@ -142,35 +130,23 @@ describe("raw-socket fuzz of the gateway (npm start, real functions)", () => {
     dir = await tempDir("love-fuzz-gw-");
     port = await quietPort();
     pgPort = await quietPort();
-    cli = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", "--fresh"], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        PG_PORT: String(pgPort),
-        LOCAL_DATA_DIR: path.join(dir, "pg"),
-        LOVE_MONITORING: "0",
-        LOVE_RATE_LIMIT_PER_MINUTE: "0",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    cli.stdout!.on("data", (chunk) => (output += chunk));
-    cli.stderr!.on("data", (chunk) => (output += chunk));
-    exited = new Promise((resolve) => cli.once("exit", (code) => resolve(code)));
-    watcher = watchDescendants(cli.pid!);
-    const deadline = Date.now() + 90_000;
-    while (!output.includes("ready in")) {
-      if (cli.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not become ready:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    cli = startNpmStart({
+      PORT: String(port),
+      PG_PORT: String(pgPort),
+      LOCAL_DATA_DIR: path.join(dir, "pg"),
+      LOVE_MONITORING: "0",
+      LOVE_RATE_LIMIT_PER_MINUTE: "0",
+    }, ["--fresh"]);
+    watcher = watchDescendants(cli.child.pid!);
+    await waitForOutput(cli, "ready in", 90_000);
     workersAtStart = denoWorkers().sort();
   }, 120_000);
 
   afterAll(async () => {
     watcher?.stop();
-    if (cli && cli.exitCode === null) {
-      cli.kill("SIGTERM");
-      await exited;
+    if (cli && cli.child.exitCode === null) {
+      cli.child.kill("SIGTERM");
+      await cli.exited;
     }
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -189,7 +165,7 @@ describe("raw-socket fuzz of the gateway (npm start, real functions)", () => {
 
   it("seeded random mutations of valid requests: never 5xx, never a crash", async () => {
     const seed = Number(process.env.LOVE_FUZZ_SEED ?? 20261201);
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const bases = [
       health,
       `GET /api/v1/queue/status?clinic=lab HTTP/1.1\r\n${H}Origin: https://example.com\r\n\r\n`,
@@ -258,8 +234,8 @@ describe("raw-socket fuzz of the gateway (npm start, real functions)", () => {
   });
 
   it("stops with nothing left behind", async () => {
-    cli.kill("SIGTERM");
-    expect(await exited, output).toBe(0);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited, cli.output()).toBe(0);
     watcher.stop();
     expect(watcher.stillAlive()).toEqual([]);
     expect(stackProcesses({ dirs: [dir], gatewayPort: port, pgPort })).toEqual([]);
@@ -271,7 +247,7 @@ describe("a client that never finishes its headers", () => {
   beforeAll(async () => {
     stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+      withoutMigrations: true,
       headersTimeoutMs: 1_000,
     });
   });
@@ -293,15 +269,4 @@ function chunked<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,8 +1,5 @@
 // The gateway against real Deno functions (fixtures): routing of the three URL forms, failures as 5xx, metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { FIXTURE_FUNCTIONS, startStack, type TestStack } from "../support/stack.ts";
 import { requestCount } from "../support/metrics.ts";
 
@@ -11,7 +8,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startStack({
     functionsDir: FIXTURE_FUNCTIONS,
-    migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+    withoutMigrations: true,
     responseTimeoutMs: 1_500,
     env: { ALLOWED_ORIGINS: "https://mmc-mms.com" },
   });

@@ -1,8 +1,5 @@
 // The health function end to end: gateway → Deno → shared db module → Postgres.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { requestCount } from "../support/metrics.ts";
 
@@ -11,7 +8,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startStack({
     // Health needs no schema: keep this suite independent of the migrations.
-    migrationsDir: await mkdtemp(path.join(os.tmpdir(), "love-no-migrations-")),
+    withoutMigrations: true,
     env: { LOVE_RELEASE: "test-release-1" },
   });
 });

@@ -38,7 +38,7 @@ describe("monitoring proof on the local stack", () => {
   it("pictures Prometheus' graph of the 5xx ratio with the 2% line, writes the current value, skips Grafana", async () => {
     const stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await tempDir("love-no-migrations-"),
+      withoutMigrations: true,
       monitoring: { prometheusPort: await freePort(), alertmanagerPort: await freePort(), scrapeInterval: "1s", evaluationInterval: "1s" },
     });
     stacks.push(stack);

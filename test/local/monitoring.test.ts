@@ -41,7 +41,7 @@ describe("local monitoring", () => {
   it("High5xxErrorRate goes pending in a real Prometheus when the gateway serves over 2% 5xx", async () => {
     const stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
-      migrationsDir: await tempDir("love-no-migrations-"),
+      withoutMigrations: true,
       monitoring: {
         prometheusPort: await freePort(),
         alertmanagerPort: await freePort(),
@@ -94,7 +94,7 @@ describe("local monitoring", () => {
 
       const stack = await startStack({
         functionsDir: FIXTURE_FUNCTIONS,
-        migrationsDir: await tempDir("love-no-migrations-"),
+        withoutMigrations: true,
         monitoring: {
           prometheusPort: await freePort(),
           alertmanagerPort: await freePort(),

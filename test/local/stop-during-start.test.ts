@@ -4,16 +4,16 @@
 // directory and ports (Postgres, Prometheus and Alertmanager by their command line, Deno workers by their
 // environment), so an orphan re-parented to init is found too.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { assertPortFree } from "../../local/ports.ts";
 import { quietPort } from "../support/ports.ts";
-import { REPO_ROOT } from "../../local/stack.ts";
 import { findMonitoringBinaries } from "../../local/monitoring.ts";
-import { descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
+import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { tempDir } from "../support/stack.ts";
+import { type NpmStart, startNpmStart, waitForOutput } from "../support/npm-start.ts";
 
 const haveMonitoring = findMonitoringBinaries() !== undefined;
 const dirs: string[] = [];
@@ -72,21 +72,17 @@ async function stopAt(moment: Moment): Promise<void> {
   // Warm moments start on a data directory that already has the migrations.
   if (!moment.fresh) await runToReady(dataDir, ports);
 
-  const child = startCli(dataDir, ports, moment.fresh);
-  const watcher = watchDescendants(child.pid!);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const run = startCli(dataDir, ports, moment.fresh);
+  const watcher = watchDescendants(run.child.pid!);
   try {
-    await waitFor(child, () => output, moment.after, ports.PORT);
+    await waitFor(run, moment.after, ports.PORT);
     const startedAtSignal = watcher.seen();
-    child.kill(moment.signal);
-    expect(await exited, output).toBe(0);
-    expect(output).toContain(`${moment.signal}: stopping`);
-    expect(output).toContain("stopped");
+    run.child.kill(moment.signal);
+    expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toContain(`${moment.signal}: stopping`);
+    expect(run.output()).toContain("stopped");
     // The moment was real: the stack had started processes when the signal came.
-    expect(startedAtSignal, output).toBeGreaterThan(0);
+    expect(startedAtSignal, run.output()).toBeGreaterThan(0);
   } finally {
     watcher.stop();
   }
@@ -99,32 +95,24 @@ async function stopAt(moment: Moment): Promise<void> {
   expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
 }
 
-function startCli(dataDir: string, ports: Record<string, number>, fresh: boolean): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", ...(fresh ? ["--fresh"] : [])], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      LOCAL_DATA_DIR: dataDir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return child;
+function startCli(dataDir: string, ports: Record<string, number>, fresh: boolean): NpmStart {
+  const run = startNpmStart({
+    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+    LOCAL_DATA_DIR: dataDir,
+  }, fresh ? ["--fresh"] : []);
+  children.push(run.child);
+  return run;
 }
 
 async function runToReady(dataDir: string, ports: Record<string, number>): Promise<void> {
-  const child = startCli(dataDir, ports, true);
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await waitFor(child, () => output, { text: "ready in" });
-  child.kill("SIGTERM");
-  await exited;
+  const run = startCli(dataDir, ports, true);
+  await waitForOutput(run, "ready in");
+  run.child.kill("SIGTERM");
+  await run.exited;
 }
 
-async function waitFor(child: ChildProcess, output: () => string, until: Moment["after"], gatewayPort?: number): Promise<void> {
+async function waitFor(run: NpmStart, until: Moment["after"], gatewayPort?: number): Promise<void> {
+  const { child, output } = run;
   const deadline = Date.now() + 60_000;
   const what = "text" in until ? `"${until.text}"` : "process" in until ? String(until.process) : "a healthy answer";
   const reached = async () => {
@@ -140,14 +128,6 @@ async function waitFor(child: ChildProcess, output: () => string, until: Moment[
     if (child.exitCode !== null) throw new Error(`exited before ${what}:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`no ${what} within 60 s:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return "";
   }
 }
 

@@ -8,7 +8,7 @@ import { startStack, type TestStack } from "../support/stack.ts";
 import { seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { Api } from "../flow/_http.ts";
 import { read } from "./support/held.ts";
-import { eventually, metricSum } from "./support/metrics.ts";
+import { metricSum } from "../support/metrics.ts";
 
 const HOLD_MS = 6_000;
 const REPEAT_WITHIN_MS = 3_000;
@@ -210,7 +210,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
       expect(first.status).toBe(200);
       return read(url(user), "198.51.100.30");
     }));
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n >= 200, 10_000);
+    await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 10_000 }).toBeGreaterThanOrEqual(200);
     for (let sample = 0; sample < 10; sample++) {
       const now = await backends();
       expect(now.in_tx).toBe(0);
@@ -222,7 +222,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
     expect(await held[0]!.pendingAfter(0)).toBe(true);
 
     for (const request of held) request.abort();
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n === 0, 5_000);
+    await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 5_000 }).toBe(0);
     const endedNow = await metricSum(stack.baseUrl, "paced_holds_ended_total", { function: "queue", outcome: "aborted" });
     expect(endedNow - ended).toBe(200);
   }, 60_000);
@@ -251,7 +251,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
       }
     });
     try {
-      await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n >= 990, 60_000);
+      await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 60_000 }).toBeGreaterThanOrEqual(990);
       const opening = pages.flatMap((page) => page.answers).filter((answer) => answer.status !== 200).length;
 
       const others: number[] = [];
@@ -281,7 +281,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
       const heard = (page: (typeof lab)[number]) =>
         page.answers.some((answer) => answer.at >= calledAt &&
           (answer.body?.status === "IN_SERVICE" || answer.body?.ahead === aheadBefore.get(page.user)! - 1));
-      await eventually(() => Promise.resolve(lab.filter(heard).length), (n) => n === lab.length, 15_000);
+      await expect.poll(() => lab.filter(heard).length, { timeout: 15_000 }).toBe(lab.length);
       const sinceCall = lab.flatMap((page) => page.answers.filter((answer) => answer.at >= calledAt));
       expect(sinceCall.filter((answer) => answer.status !== 200).map((answer) => answer.status)).toEqual([]);
       // While 1,000 were held, nothing failed (the opening's own failures, if the machine was too busy, aside).
@@ -291,7 +291,7 @@ describe("holds cost no database connection and are freed when abandoned", () =>
       for (const page of pages) page.current?.abort();
       await Promise.all(loops);
     }
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (n) => n === 0, 10_000);
+    await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 10_000 }).toBe(0);
   }, 120_000);
 });
 
@@ -304,7 +304,8 @@ describe("POST /events/recovery", () => {
       expect(report.status).toBe(200);
       expect(report.body).toMatchObject({ success: true });
     }
-    await eventually(() => metricSum(stack.baseUrl, "frontend_recoveries_total", { source: "queue-watcher" }), (n) => n === before + 3);
+    await expect.poll(() => metricSum(stack.baseUrl, "frontend_recoveries_total", { source: "queue-watcher" }), { timeout: 5_000 })
+      .toBe(before + 3);
 
     for (const bad of [{}, { source: "<script>" }, { source: "x", retries: -1 }, { source: "x", retries: "many" }, { source: "x", timestamp: "soon" }]) {
       const answer = await api.post("/events/recovery", bad);

@@ -2,8 +2,8 @@
 // under concurrency), the paced position read's decision, and the rate limits' batched counters under concurrency.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { startDatabase, type TestDatabase } from "../flow/_db.ts";
-import { PACING_FUNCTIONS } from "./_functions.ts";
+import { plpgsqlRun, startDatabase, type TestDatabase } from "../flow/_db.ts";
+import { PACING_FUNCTIONS } from "../support/migration-functions.ts";
 
 let db: TestDatabase;
 let sql: postgres.Sql;
@@ -132,28 +132,8 @@ describe("rate_limit_add", () => {
 
 describe("every PL/pgSQL function of the pacing migrations", () => {
   it("has run at least once in this file (SQL-language functions are validated at creation)", async () => {
-    // Backends flush their statistics when they exit: close the pool, then read them from a fresh connection.
-    await sql.end({ timeout: 5 });
-    const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
-      const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
-                                     where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        .map((f) => f.proname as string).filter((name) => PACING_FUNCTIONS.includes(name));
-      expect(functions.sort()).toEqual(["bump_change_versions", "queue_position_paced", "rate_limit_add"]);
-      const unused = async () => {
-        const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
-        const names = new Set(called.map((row) => row.funcname as string));
-        return functions.filter((name) => !names.has(name));
-      };
-      const deadline = Date.now() + 10_000;
-      let missing = await unused();
-      while (missing.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        missing = await unused();
-      }
-      expect(missing).toEqual([]);
-    } finally {
-      await fresh.end();
-    }
+    const { functions, notRun } = await plpgsqlRun(db, (name) => PACING_FUNCTIONS.includes(name));
+    expect(functions.sort()).toEqual(["bump_change_versions", "queue_position_paced", "rate_limit_add"]);
+    expect(notRun).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { BEHIND_REWRITE, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
-import { eventually, metricSum } from "./support/metrics.ts";
+import { metricSum } from "../support/metrics.ts";
 
 const ADDRESS_CEILING = 40;
 const SESSION_CEILING = 10;
@@ -60,7 +60,8 @@ describe("per address", () => {
     expect((await api.get("/queue/status?clinic=lab")).status).toBe(200);
     expect((await api.get("/stats/dashboard", { client, token })).status).toBe(200);
     expect((await api.get("/health/status", { client })).status).toBe(200);
-    await eventually(() => metricSum(stack.baseUrl, "rate_limited_total", { scope: "address", method: "GET" }), (n) => n >= 5);
+    await expect.poll(() => metricSum(stack.baseUrl, "rate_limited_total", { scope: "address", method: "GET" }), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(5);
   });
 
   it("is one budget across functions and isolates (shared within a flush, about a second)", async () => {
@@ -96,6 +97,7 @@ describe("per session", () => {
     // The session's GETs are over it too; another session is not.
     expect((await api.get(`/queue/position?clinic=eye&user=${user}`)).status).toBe(429);
     expect((await api.post("/queue/enter", { clinic: "eye", user: `${user}-other` })).body.success).toBe(true);
-    await eventually(() => metricSum(stack.baseUrl, "rate_limited_total", { scope: "session", method: "POST" }), (n) => n >= 1);
+    await expect.poll(() => metricSum(stack.baseUrl, "rate_limited_total", { scope: "session", method: "POST" }), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(1);
   });
 });

@@ -7,8 +7,8 @@ import postgres from "postgres";
 import type { Browser, Page } from "playwright-core";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { seedAdmin, StaffApi } from "../staff/_staff.ts";
-import { launchChromium } from "./support/browser.ts";
-import { eventually, metricSum } from "./support/metrics.ts";
+import { launchChromium } from "../support/browser.ts";
+import { metricSum } from "../support/metrics.ts";
 import { type LoggedRequest, type RewriteHost, startRewriteHost } from "../support/rewrite-host.ts";
 
 const REPLICA_DIR = fileURLToPath(new URL("./replica", import.meta.url));
@@ -99,7 +99,7 @@ describe("the polling loop, paced", () => {
     const page = await openPage(user, ["ent"]);
     await waitEntered(page, "ent");
     // The loop's next read is held now.
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (held) => held >= 1);
+    await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
 
     const reloadedAt = Date.now();
     await page.reload();
@@ -110,7 +110,7 @@ describe("the polling loop, paced", () => {
     // The old page's held read was abandoned by the browser: the function let it go (only the new page holds).
     const abandoned = positionRequests(user, 0, reloadedAt).filter((entry) => entry.aborted);
     expect(abandoned.length).toBeGreaterThanOrEqual(1);
-    await eventually(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), (held) => held <= 1);
+    await expect.poll(() => metricSum(stack.baseUrl, "paced_requests_held", { function: "queue" }), { timeout: 5_000 }).toBeLessThanOrEqual(1);
     await page.close();
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startRedis, type RedisServer } from "../support/redis.ts";
 import { startStack, type TestStack } from "../support/stack.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 
 const CLINICS = ["lab", "xr", "eye", "bio"];
 const started: { stop(): Promise<void> }[] = [];
@@ -12,20 +13,8 @@ afterAll(async () => {
   for (const thing of started.reverse()) await thing.stop();
 });
 
-// A small deterministic PRNG (mulberry32), so a failing run can be replayed with its seed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function runMix(stack: TestStack, operations: number, seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const acknowledged = new Map(CLINICS.map((clinic) => [clinic, 0]));
   const stale: string[] = [];
   let done = 0;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { descendants } from "../support/processes.ts";
 import { startStack, type TestStack } from "../support/stack.ts";
+import { percentile } from "../support/percentile.ts";
 
 let stack: TestStack;
 let sql: postgres.Sql;
@@ -36,10 +37,6 @@ interface Outcome {
 }
 
 const CLINIC = "lab";
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 describe("database frozen under load", () => {
   it("fails fast while frozen, recovers within 2 s, loses no acknowledged write", async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
-import { metricValue } from "../support/metrics.ts";
+import { metricSum } from "../support/metrics.ts";
 import { BEHIND_REWRITE, hasStackTrace, newClientAddress, seedAdmin, StaffApi } from "../staff/_staff.ts";
 import { qatar } from "../flow/_http.ts";
 import {
@@ -99,14 +99,13 @@ describe("C1: a clinic's PIN cannot be brute-forced within its day", () => {
     const counted = async () => {
       let total = 0;
       for (const result of ["wrong", "locked", "not_your_turn"]) {
-        total += await metricValue(stack.baseUrl, "pin_attempts_total", { function: "queue", clinic, result });
+        total += await metricSum(stack.baseUrl, "pin_attempts_total", { function: "queue", clinic, result });
       }
       return total;
     };
-    const deadline = Date.now() + 10_000;
-    while ((await counted()) < requests && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(counted, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(requests);
     expect(await counted()).toBe(requests);
-    expect(await metricValue(stack.baseUrl, "pin_attempts_total", { clinic, result: "wrong" })).toBe(compared);
+    expect(await metricSum(stack.baseUrl, "pin_attempts_total", { clinic, result: "wrong" })).toBe(compared);
 
     // The real patients: both were called. The first types the PIN staff read out and finishes at once; the
     // second mistypes, is told when to retry (never locked out), and finishes then.

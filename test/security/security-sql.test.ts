@@ -4,8 +4,8 @@
 // matters; a whole PIN day simulated where a bound is claimed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { qatar, startDatabase, type TestDatabase } from "../flow/_db.ts";
-import { SECURITY_FUNCTIONS } from "./_functions.ts";
+import { plpgsqlRun, qatar, startDatabase, type TestDatabase } from "../flow/_db.ts";
+import { SECURITY_FUNCTIONS } from "../support/migration-functions.ts";
 
 type Json = Record<string, any>;
 
@@ -352,30 +352,9 @@ describe("route stations in the database", () => {
 
 describe("Q5: every function the security migrations define actually executes", () => {
   it("has run each PL/pgSQL one at least once in this file", async () => {
-    await sql.end({ timeout: 5 });
-    const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
-      // SQL-language functions are validated at creation (and often inlined, so never counted): PL/pgSQL ones
-      // are checked only when they run.
-      const plpgsql = (await fresh`select distinct p.proname from pg_proc p join pg_language l on l.oid = p.prolang
-                                   where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        .map((row) => row.proname as string)
-        .filter((name) => SECURITY_FUNCTIONS.includes(name));
-      const unused = async () => {
-        const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
-        const names = new Set(called.map((r) => r.funcname as string));
-        return plpgsql.filter((name) => !names.has(name));
-      };
-      const deadline = Date.now() + 10_000;
-      let missing = await unused();
-      while (missing.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        missing = await unused();
-      }
-      expect(plpgsql.length).toBeGreaterThan(10);
-      expect(missing).toEqual([]);
-    } finally {
-      await fresh.end();
-    }
+    // SQL-language functions are validated at creation (and often inlined, so never counted).
+    const { functions, notRun } = await plpgsqlRun(db, (name) => SECURITY_FUNCTIONS.includes(name));
+    expect(functions.length).toBeGreaterThan(10);
+    expect(notRun).toEqual([]);
   });
 });

@@ -1,17 +1,10 @@
-// Real Chromium for the sign-in suites, and the browser's password dialog.
+// The browser's password dialog for the sign-in suites (Chromium itself: test/support/browser.ts).
 //
 // Headless Chromium has no dialog: Playwright's `httpCredentials` answers it (CDP Fetch.authRequired →
 // continueWithAuth). `PasswordDialog` does the same through its own CDP session, so a test can also see how
 // often the dialog would have appeared, type a password only when it wants, or dismiss the dialog (without an
 // answer, headless Chromium would wait for one forever).
-import { type Browser, type BrowserContext, chromium, type CDPSession, type Page } from "playwright-core";
-
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--disable-sync", "--no-first-run"];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 60_000 });
-}
+import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 
 export interface Credentials {
   username: string;

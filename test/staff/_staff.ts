@@ -27,10 +27,15 @@ export interface StaffCall {
 /** Settings that trust one proxy in front of the gateway (functions/_shared/client-identity.ts). */
 export const BEHIND_REWRITE = { LOVE_CLIENT_IP_HEADER: "x-forwarded-for", LOVE_TRUSTED_PROXY_HOPS: "2" } as const;
 
+/** The n-th made-up client address (10.0.0.1, 10.0.0.2, …, 10.0.1.0, …). */
+export function clientAddress(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 let address = 0;
+/** A client address no other call of this file has used. */
 export function newClientAddress(): string {
-  address++;
-  return `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`;
+  return clientAddress(++address);
 }
 
 export class StaffApi {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { hasStackTrace, seedAdmin, StaffApi } from "./_staff.ts";
 import { PRODUCTION_BUDGETS } from "../security/_security.ts";
 
@@ -163,22 +164,10 @@ describe("SQL injection in every field (S4)", () => {
   }, 180_000);
 });
 
-// A small, seedable PRNG (mulberry32): the same seed replays the same requests.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("fuzz: malformed requests across all endpoints", () => {
   it("answers 2,000+ malformed requests with zero 5xx and no stack trace, within a time bound", async () => {
     const seed = Number(process.env.LOVE_FUZZ_SEED ?? 20251125);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const int = (max: number) => Math.floor(random() * max);
     const strings = [
@@ -319,7 +308,7 @@ describe("fuzz: malformed requests across all endpoints", () => {
 describe("fuzz: issue 15's attacks in randomized form", () => {
   it("finds no PIN, takes over no session, fills no clinic and answers no 5xx", async () => {
     const seed = Number(process.env.LOVE_FUZZ_SEED ?? 20251125) + 15;
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const int = (max: number) => Math.floor(random() * max);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const address = () => `198.${18 + int(2)}.${int(256)}.${1 + int(254)}`;

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { createAdmin, createSignInLink } from "../../functions/_shared/admin-accounts.ts";
 import { BEHIND_REWRITE, hasStackTrace, newClientAddress, seedAdmin, StaffApi } from "./_staff.ts";
 import { ADMIN_SCREEN, basic, CookieJar, rawRequest } from "./_sign-in.ts";
@@ -268,13 +269,7 @@ describe("examinee endpoints and the admin stream are untouched by staff credent
 
 describe("malformed sign-in input", () => {
   it("answers a seeded storm of bad Basic answers, cookies, codes and origins with no 5xx and no stack trace", async () => {
-    let state = Number(process.env.LOVE_FUZZ_SEED ?? 20261212) >>> 0;
-    const random = () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = seededRandom(Number(process.env.LOVE_FUZZ_SEED ?? 20261212));
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const junk = ["", " ", ":", "::", "a:b:c", "\u0000:\u0000", "é:ü", "😀:😀", "x".repeat(400), "' or 1=1 --:x", "csrf:", ":pw",
       `csrf:${PASSWORD}`, "csrf:wrong", "%00:%00"];

@@ -3,9 +3,9 @@
 // concurrency, PIN regeneration, and every new function executed once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { startDatabase, type TestDatabase } from "../flow/_db.ts";
+import { plpgsqlRun, startDatabase, type TestDatabase } from "../flow/_db.ts";
 import { hashPassword } from "../../functions/_shared/admin-accounts.ts";
-import { SIGN_IN_FUNCTIONS, STAFF_FUNCTIONS } from "./_functions.ts";
+import { STAFF_FUNCTIONS } from "../support/migration-functions.ts";
 
 let db: TestDatabase;
 let sql: postgres.Sql;
@@ -233,29 +233,9 @@ describe("every staff function runs (Q5)", () => {
 
 describe("Q5: every PL/pgSQL function of the staff migration actually executes", () => {
   it("has run each one at least once in this file", async () => {
-    // Backends flush their statistics when they exit: close the pool, then read them from a fresh connection.
-    await sql.end({ timeout: 5 });
-    const fresh = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
-      const functions = (await fresh`select p.proname from pg_proc p join pg_language l on l.oid = p.prolang
-                                     where p.pronamespace = 'love'::regnamespace and l.lanname = 'plpgsql'`)
-        // Sign-in's functions are executed by sign-in-sql.test.ts.
-        .map((f) => f.proname as string).filter((name) => STAFF_FUNCTIONS.includes(name) && !SIGN_IN_FUNCTIONS.includes(name));
-      expect(functions.length).toBeGreaterThan(15);
-      const unused = async () => {
-        const called = await fresh`select funcname from pg_stat_user_functions where schemaname = 'love' and calls > 0`;
-        const names = new Set(called.map((row) => row.funcname as string));
-        return functions.filter((name) => !names.has(name));
-      };
-      const deadline = Date.now() + 10_000;
-      let missing = await unused();
-      while (missing.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        missing = await unused();
-      }
-      expect(missing).toEqual([]);
-    } finally {
-      await fresh.end();
-    }
+    // Functions new in the sign-in migration are sign-in-sql.test.ts's to run.
+    const { functions, notRun } = await plpgsqlRun(db, (name) => STAFF_FUNCTIONS.includes(name));
+    expect(functions.length).toBeGreaterThan(15);
+    expect(notRun).toEqual([]);
   });
 });

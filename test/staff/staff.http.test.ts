@@ -3,13 +3,10 @@
 // for admins only (S2), admin/status (12), stats (13, 14, C9), reports (19), call interval, notify/status, CORS
 // and debug routes (S6), the body limit, and a database failure as a 5xx (D3).
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { spawn } from "node:child_process";
-import path from "node:path";
 import postgres from "postgres";
 import { SignJWT } from "jose";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { requestCount } from "../support/metrics.ts";
-import { REPO_ROOT } from "../../local/stack.ts";
 import { ensureAdminFromEnvironment } from "../../functions/_shared/admin-accounts.ts";
 import {
   ADMIN_ENDPOINTS,
@@ -20,6 +17,7 @@ import {
   StaffApi,
   type StaffResponse,
 } from "./_staff.ts";
+import { runAdminCli } from "./_sign-in.ts";
 
 let stack: TestStack;
 let api: StaffApi;
@@ -155,22 +153,7 @@ describe("POST /admin/login (row 17, S5)", () => {
   });
 
   it("npm run admin -- create / set-password hash the password read without echo (here from stdin)", async () => {
-    // Asynchronously: a blocked event loop would let the gateway close this process's idle keep-alive sockets.
-    const run = (args: string[], input: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "scripts", "admin.ts"), ...args], {
-          cwd: REPO_ROOT,
-          env: { ...process.env, SUPABASE_DB_URL: stack.databaseUrl, LOVE_ADMIN_BCRYPT_COST: "4" },
-          timeout: 60_000,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => (stdout += chunk));
-        child.stderr.on("data", (chunk) => (stderr += chunk));
-        child.once("error", reject);
-        child.once("close", (status) => resolve({ status, stdout, stderr }));
-        child.stdin.end(input);
-      });
+    const run = (args: string[], input: string) => runAdminCli(stack.databaseUrl, args, input);
     const created = await run(["create", "carol"], "long secret for c\nlong secret for c\n");
     expect(created.status, created.stderr).toBe(0);
     expect(created.stdout).toContain("Created admin carol");

@@ -1,15 +1,19 @@
-/** Reads one sample of `name` from the gateway's /metrics (0 when absent); all `labels` must match. */
-export async function metricValue(baseUrl: string, name: string, labels: Record<string, string>): Promise<number> {
+// Reads the gateway's /metrics (Prometheus text). Waiting for a value to arrive (functions report about once a
+// second) is vitest's `expect.poll(() => metricSum(...))`.
+
+/** The sum of every sample of `name` whose labels include all of `labels` (0 when there is none). */
+export async function metricSum(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
   for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
+    if (!(line.startsWith(`${name}{`) || line.startsWith(`${name} `))) continue;
     const matches = Object.entries(labels).every(([label, value]) => line.includes(`${label}="${value}"`));
-    if (matches) return Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (matches) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
-  return 0;
+  return sum;
 }
 
-/** Reads one sample of http_requests_total from the gateway's /metrics (0 when absent). */
+/** http_requests_total over every series whose labels include `labels`. */
 export function requestCount(baseUrl: string, labels: Record<string, string>): Promise<number> {
-  return metricValue(baseUrl, "http_requests_total", labels);
+  return metricSum(baseUrl, "http_requests_total", labels);
 }

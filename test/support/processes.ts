@@ -37,6 +37,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** A process's command line, its arguments joined by spaces ("" once it has ended, or when it is not ours to read). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
+}
+
 /** What marks a process as belonging to one stack: its data directory, its ports. */
 export interface StackMarkers {
   /** Any directory the stack keeps data in (Postgres' -D, Prometheus' and Alertmanager's storage). */

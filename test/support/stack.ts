@@ -1,5 +1,5 @@
 // Starts a whole local stack for a test file: fresh Postgres in a temp dir, free ports, functions under Deno.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   functionsDir?: string;
   migrationsDir?: string;
+  /** Apply no migration (suites of the gateway, health and the fixture functions need no schema). */
+  withoutMigrations?: boolean;
   responseTimeoutMs?: number;
   headersTimeoutMs?: number;
   monitoring?: MonitoringOptions;
@@ -29,13 +31,19 @@ export interface TestStack {
 export async function startStack(options: TestStackOptions = {}): Promise<TestStack> {
   const ownDir = options.dataDir ? undefined : await tempDir("love-stack-");
   const dataDir = options.dataDir ?? path.join(ownDir!, "postgres");
+  let migrationsDir = options.migrationsDir;
+  if (options.withoutMigrations) {
+    // An empty folder beside the data (removed with the stack's own temp dir).
+    migrationsDir = path.join(path.dirname(dataDir), "no-migrations");
+    await mkdir(migrationsDir, { recursive: true });
+  }
   const stack = await withFreshPorts(async (port, pgPort) => startLocalStack({
     port,
     pgPort,
     dataDir,
     fresh: !options.dataDir,
     functionsDir: options.functionsDir,
-    migrationsDir: options.migrationsDir,
+    migrationsDir,
     responseTimeoutMs: options.responseTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
     monitoring: options.monitoring,
