@@ -5,13 +5,9 @@
 // the CLI-written history as they were, keeps the redirect URLs and exposed schemas, and makes our API answer on
 // the function URLs the frontend's host rewrites to; a second pass changes nothing; deleting changes nothing of
 // the project's. test/engine/adoption.test.ts does the same through `pulumi up`.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../local/postgres.ts";
 import { FakeEdgeRuntime } from "../../test/support/supabase/fake-edge-runtime.ts";
 import type { FakeManagementApi } from "../../test/support/supabase/fake-management-api.ts";
 import {
@@ -24,7 +20,7 @@ import {
   LEGACY_VERSIONS,
   type LegacyProduction,
 } from "../../test/support/supabase/legacy-production.ts";
-import { connectionTo, startFakeApi, testContext } from "../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../test/support/supabase/provider-harness.ts";
 import type { ProviderContext } from "./providers/context.ts";
 import { createProviders } from "./providers/index.ts";
 import { REQUIRED_SERVICES } from "./environment.ts";
@@ -32,27 +28,22 @@ import { readSourceManifest } from "./source-manifest.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let host: FakeEdgeRuntime;
 let legacy: LegacyProduction;
 let context: ProviderContext;
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-adoption-"));
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  supabase = await startFakeApiOnPostgres("love-adoption-", { pollsUntilHealthy: 0 });
+  api = supabase.api;
   host = await FakeEdgeRuntime.start(api, path.join(REPO_ROOT, "node_modules"));
   legacy = await createLegacyProduction(api);
   context = testContext({ projectRoot: REPO_ROOT });
 }, 180_000);
 afterAll(async () => {
   await host?.stop();
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 
 // Any provider, untyped, as the registry hands them out.

@@ -2,24 +2,19 @@
 // secrets (a password column, pins, PIN columns) lose every privilege of anon, authenticated and PUBLIC and their
 // permissive policies, the others are reported (and locked too with lockAll), every row stays, every change is
 // recorded with its undo, a second run sends nothing, and a fresh database is left exactly as it was.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { readSourceManifest } from "../source-manifest.ts";
 import type { FakeManagementApi } from "../../../test/support/supabase/fake-management-api.ts";
 import { createLegacyProduction, LEGACY_REF, type LegacyProduction } from "../../../test/support/supabase/legacy-production.ts";
-import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { createLegacyLockdownProvider, type LegacyLockdownInputs } from "./legacy-lockdown.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let legacy: LegacyProduction;
 
@@ -34,17 +29,13 @@ async function migrate(ref: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-infra-lockdown-"));
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  supabase = await startFakeApiOnPostgres("love-infra-lockdown-", { pollsUntilHealthy: 0 });
+  api = supabase.api;
   legacy = await createLegacyProduction(api);
   await migrate(LEGACY_REF);
 }, 180_000);
 afterAll(async () => {
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 
 const inputs = (ref: string, lockAll: boolean): LegacyLockdownInputs => ({ ...connectionTo(api), projectRef: ref, lockAll });
