@@ -43,6 +43,11 @@ export interface OpenStackOptions {
   pulumiRoot?: string;
 }
 
+/** The pulumiRoot of an options object, as openStack takes it (absent when unset). */
+export function pulumiRoot(options: { pulumiRoot?: string }): { pulumiRoot?: string } {
+  return options.pulumiRoot ? { pulumiRoot: options.pulumiRoot } : {};
+}
+
 export class PulumiError extends Error {
   override readonly name = "PulumiError";
   constructor(
