@@ -9,7 +9,7 @@ import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { DEFAULT_GATE_COMMANDS, GateRefusal, requireCleanTree, runMonitoringProof, runRegressionTests, type GateCommands } from "./gate.ts";
 import { commitSubject, headCommit, repoRoot } from "./git.ts";
 import type { CommandSpec } from "./process.ts";
-import { openStack, PulumiError, type UpResult } from "./pulumi-stack.ts";
+import { openStack, PulumiError, pulumiRoot, type UpResult } from "./pulumi-stack.ts";
 import { rollback, type ReleaseContext } from "./rollback.ts";
 import { checkStackName, checkVerifySettings, isPreviewStack, isProtectedStack, UsageError } from "./settings.ts";
 import { markStable, readStable } from "./stable-marker.ts";
@@ -111,7 +111,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
       stack,
       create: options.createStack === true,
       ...(options.config ? { config: options.config } : {}),
-      ...(options.pulumiRoot ? { pulumiRoot: options.pulumiRoot } : {}),
+      ...pulumiRoot(options),
     });
     up = await driver.up({ message, onLine: reporter.output });
   } catch (error) {
@@ -182,7 +182,7 @@ export const FIRST_DEPLOY_NOTE = "(first deploy: no monitoring proof, the monito
 
 /** --first-deploy is the bootstrap only: a stack with any update has had its chance to create its monitoring. */
 async function requireNeverDeployed(context: DeployOptions, stack: string): Promise<void> {
-  const driver = await openStack({ workDir: context.repoDir, stack, create: false, ...(context.pulumiRoot ? { pulumiRoot: context.pulumiRoot } : {}) });
+  const driver = await openStack({ workDir: context.repoDir, stack, create: false, ...pulumiRoot(context) });
   const last = await driver.lastDeployment();
   if (last) {
     throw new GateRefusal(

@@ -41,10 +41,11 @@ export interface OpenStackOptions {
   config?: Record<string, string>;
   /** Where the CLI lives (`<root>/bin/pulumi`); default: `pulumi` on PATH. */
   pulumiRoot?: string;
-  /** Extra environment for the CLI and the provider processes. */
-  env?: Record<string, string>;
-  /** Between reads of the outputs after an update; default 2 s. */
-  retryDelayMs?: number;
+}
+
+/** The pulumiRoot of an options object, as openStack takes it (absent when unset). */
+export function pulumiRoot(options: { pulumiRoot?: string }): { pulumiRoot?: string } {
+  return options.pulumiRoot ? { pulumiRoot: options.pulumiRoot } : {};
 }
 
 export class PulumiError extends Error {
@@ -61,6 +62,7 @@ export class PulumiError extends Error {
 const run = promisify(execFile);
 const SHA = /\b([0-9a-f]{40})\b/;
 const OUTPUT_READS = 3;
+const OUTPUT_READ_DELAY_MS = 2_000;
 
 interface CommandFailure {
   name: string;
@@ -90,7 +92,7 @@ export function describePulumiError(error: unknown, what: string): PulumiError {
 
 export async function openStack(options: OpenStackOptions): Promise<StackDriver> {
   const automation = automationOf(options.workDir);
-  const env = { ...options.env, PATH: providerLauncherPath(options.workDir, options.env?.PATH ?? process.env.PATH) };
+  const env = { PATH: providerLauncherPath(options.workDir) };
   const wsOptions: LocalWorkspaceOptions = { workDir: options.workDir, envVars: env };
   let stack: Stack;
   try {
@@ -120,8 +122,6 @@ export async function openStack(options: OpenStackOptions): Promise<StackDriver>
       throw new PulumiError(describePulumiError(error, `cannot set configuration of ${options.stack}`).message, "unchanged");
     }
   }
-  const retryDelayMs = options.retryDelayMs ?? 2_000;
-
   /** The last update, newest first; refreshes and the like do not change what code is deployed. */
   const lastUpdate = async () => {
     const history = await stack.history(10, 1, false);
@@ -142,7 +142,7 @@ export async function openStack(options: OpenStackOptions): Promise<StackDriver>
       } catch (error) {
         const failure = error as { stderr?: string; message: string };
         problem = `cannot read the outputs of ${options.stack}: ${(failure.stderr || failure.message).trim().split("\n").slice(-3).join(" ")}`;
-        if (attempt < OUTPUT_READS) await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        if (attempt < OUTPUT_READS) await new Promise((resolve) => setTimeout(resolve, OUTPUT_READ_DELAY_MS));
       }
     }
     return { outputsProblem: problem };

@@ -7,7 +7,7 @@ import path from "node:path";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { addWorktree, commitSubject, removeWorktree, repoRoot } from "./git.ts";
 import { describeCommand, runCommand, type CommandSpec } from "./process.ts";
-import { openStack, type Deployment } from "./pulumi-stack.ts";
+import { openStack, pulumiRoot, type Deployment } from "./pulumi-stack.ts";
 import type { Reporter } from "./reporter.ts";
 import { readStable, stableTag, markerFile } from "./stable-marker.ts";
 import { carryStackConfig, stackConfigFile } from "./stack-config.ts";
@@ -186,8 +186,4 @@ export async function rollback(options: RollbackOptions): Promise<RollbackReport
     await removeWorktree(repoDir, worktree).catch((error: Error) => reporter.warn(`could not remove the worktree: ${error.message}`));
     await rm(parent, { recursive: true, force: true });
   }
-}
-
-function pulumiRoot(options: { pulumiRoot?: string }): { pulumiRoot?: string } {
-  return options.pulumiRoot ? { pulumiRoot: options.pulumiRoot } : {};
 }

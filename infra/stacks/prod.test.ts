@@ -6,6 +6,7 @@ import {
   expectAdminBootstrap,
   expectFunctionRelease,
   expectMonitoring,
+  expectMonitoringProtected,
   expectOutputs,
   expectSecretsProtected,
   only,
@@ -67,11 +68,7 @@ describe("prod stack", () => {
   });
 
   it("protects the monitoring stack too, and retains the operator CRDs: destroy cannot take the cluster's rules with it", () => {
-    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
-    expect(monitoring.length).toBeGreaterThan(10);
-    for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
-    const crds = run.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "monitoring-crds");
-    expect(crds?.retainOnDelete).toBe(true);
+    expectMonitoringProtected(run);
   });
 
   it("locks down every legacy table (lockDownLegacyTables defaults to true on prod) after the migrations, keeping unmanaged functions", () => {

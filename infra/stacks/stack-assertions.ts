@@ -347,6 +347,15 @@ export function expectMonitoring(run: ProgramRun, expected: MonitoringExpectatio
   }
 }
 
+/** staging and prod: every monitoring resource protected, and the operator CRDs retained even if deleted. */
+export function expectMonitoringProtected(run: ProgramRun): void {
+  const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
+  expect(monitoring.length).toBeGreaterThan(10);
+  for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
+  const crds = run.registrations.find((r) => r.type === K8S.chart && r.name === "monitoring-crds");
+  expect(crds?.retainOnDelete).toBe(true);
+}
+
 /** Monitoring off: no resource besides Supabase's, and every monitoring output absent. */
 export function expectNoMonitoring(run: ProgramRun): void {
   expect(nonSupabaseResources(run).map((r) => `${r.type} ${r.name}`)).toEqual([]);

@@ -6,6 +6,7 @@ import {
   expectAdminBootstrap,
   expectFunctionRelease,
   expectMonitoring,
+  expectMonitoringProtected,
   expectOutputs,
   expectSecretsProtected,
   only,
@@ -71,11 +72,7 @@ describe("staging stack", () => {
   });
 
   it("protects the monitoring stack too, and retains the operator CRDs: destroy cannot take the cluster's rules with it", () => {
-    const monitoring = run.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("random:") || r.type.startsWith("love:monitoring"));
-    expect(monitoring.length).toBeGreaterThan(10);
-    for (const resource of monitoring) expect(resource.protect, `${resource.type} ${resource.name} is protected`).toBe(true);
-    const crds = run.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "monitoring-crds");
-    expect(crds?.retainOnDelete).toBe(true);
+    expectMonitoringProtected(run);
   });
 
   it("protects every Supabase resource and retains the project even if its resource is deleted", () => {

@@ -5,16 +5,13 @@
 // the CLI-written history as they were, keeps the redirect URLs and exposed schemas, and makes our API answer on
 // the function URLs the frontend's host rewrites to; a second pass changes nothing; deleting changes nothing of
 // the project's. test/engine/adoption.test.ts does the same through `pulumi up`.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../local/postgres.ts";
 import { FakeEdgeRuntime } from "../../test/support/supabase/fake-edge-runtime.ts";
 import type { FakeManagementApi } from "../../test/support/supabase/fake-management-api.ts";
 import {
+  callLegacyFunction,
   createLegacyProduction,
   LEGACY_FUNCTIONS,
   LEGACY_ORGANIZATION,
@@ -23,8 +20,9 @@ import {
   LEGACY_SCHEMAS,
   LEGACY_VERSIONS,
   type LegacyProduction,
+  reachesOurs,
 } from "../../test/support/supabase/legacy-production.ts";
-import { connectionTo, startFakeApi, testContext } from "../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../test/support/supabase/provider-harness.ts";
 import type { ProviderContext } from "./providers/context.ts";
 import { createProviders } from "./providers/index.ts";
 import { REQUIRED_SERVICES } from "./environment.ts";
@@ -32,27 +30,22 @@ import { readSourceManifest } from "./source-manifest.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let host: FakeEdgeRuntime;
 let legacy: LegacyProduction;
 let context: ProviderContext;
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-adoption-"));
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  supabase = await startFakeApiOnPostgres("love-adoption-", { pollsUntilHealthy: 0 });
+  api = supabase.api;
   host = await FakeEdgeRuntime.start(api, path.join(REPO_ROOT, "node_modules"));
   legacy = await createLegacyProduction(api);
   context = testContext({ projectRoot: REPO_ROOT });
 }, 180_000);
 afterAll(async () => {
   await host?.stop();
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 
 // Any provider, untyped, as the registry hands them out.
@@ -84,24 +77,7 @@ async function prodSteps(): Promise<Step[]> {
   ];
 }
 
-async function readAsAnon(table: string): Promise<string> {
-  const sql = await api.sql(LEGACY_REF);
-  return sql
-    .begin(async (tx) => {
-      await tx.unsafe("set local role anon");
-      return `${(await tx.unsafe(`select * from public.${table}`)).length} rows`;
-    })
-    .catch((error: Error) => error.message);
-}
-
-const call = (slug: string, rest = "", init: RequestInit = {}) =>
-  fetch(`${host.url}/${LEGACY_REF}/functions/v1/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
-
-/**
- * The frontend's paths (its host rewrites /api/v1/<path> to /functions/v1/<path>): each must reach a function of
- * ours. A contract answer may be a 404 (an unknown route, a patient not in a queue); the gateway's "function not
- * found" never.
- */
+/** The frontend's paths (its host rewrites /api/v1/<path> to /functions/v1/<path>): each must reach a function of ours. */
 const FRONTEND_PATHS: [string, string, RequestInit?][] = [
   ["health", "/status"],
   ["queue", "/status?clinic=lab"],
@@ -112,12 +88,6 @@ const FRONTEND_PATHS: [string, string, RequestInit?][] = [
   ["patient", "/login", { method: "POST", body: JSON.stringify({ patientId: "1234567", gender: "male" }), headers: { "content-type": "application/json" } }],
 ];
 
-async function reachesOurs(slug: string, rest = "", init: RequestInit = {}): Promise<boolean> {
-  const response = await call(slug, rest, init);
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  return !(response.status === 404 && body["message"] === "Requested function was not found") && !("legacy" in body);
-}
-
 describe("adopting the legacy production project", () => {
   const outputs = new Map<string, { id: string; outs: Record<string, unknown> }>();
   const checked = new Map<string, Record<string, unknown>>();
@@ -126,8 +96,8 @@ describe("adopting the legacy production project", () => {
 
   it("previews every change without making one", async () => {
     rowsBefore = await legacy.rowCounts();
-    historyBefore = [...(await (await api.sql(LEGACY_REF))`select * from supabase_migrations.schema_migrations order by version`)];
-    expect(await reachesOurs("queue", "/status?clinic=lab")).toBe(false);
+    historyBefore = await legacy.migrationHistory();
+    expect(await reachesOurs(host, "queue", "/status?clinic=lab")).toBe(false);
     const providers = createProviders(context) as unknown as Record<string, Provider>;
     const since = api.requests.length;
     for (const step of await prodSteps()) {
@@ -159,25 +129,24 @@ describe("adopting the legacy production project", () => {
     expect(api.requests.slice(since).filter((r) => r.method === "POST" && r.path === "/v1/projects")).toEqual([]);
 
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
-    expect(await readAsAnon("admin_users")).toMatch(/permission denied/);
-    expect(await readAsAnon("pins")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("admin_users")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("pins")).toMatch(/permission denied/);
 
     const versions = legacy.functionVersions();
     for (const slug of LEGACY_FUNCTIONS.filter((name) => name !== "health")) expect(versions[slug], slug).toEqual({ id: expect.any(String), version: 1 });
-    expect((await (await call("queue-enter")).json()) as unknown).toEqual({ legacy: "queue-enter", path: "/queue-enter" });
-    for (const [slug, rest, init] of FRONTEND_PATHS) expect(await reachesOurs(slug, rest, init), `${slug}${rest}`).toBe(true);
+    expect((await (await callLegacyFunction(host, "queue-enter")).json()) as unknown).toEqual({ legacy: "queue-enter", path: "/queue-enter" });
+    for (const [slug, rest, init] of FRONTEND_PATHS) expect(await reachesOurs(host, slug, rest, init), `${slug}${rest}`).toBe(true);
     // Ours, on the adopted project's own database (migrated by the adoption).
-    const health = await call("health", "/status");
+    const health = await callLegacyFunction(host, "health", "/status");
     expect(health.status, await health.clone().text()).toBe(200);
     expect(await health.json()).toMatchObject({ status: "healthy", database: { status: "up" } });
-    const queue = await call("queue", "/status?clinic=lab");
+    const queue = await callLegacyFunction(host, "queue", "/status?clinic=lab");
     expect(queue.status).toBe(200);
     await queue.body?.cancel();
 
     expect(api.project(LEGACY_REF).authConfig["uri_allow_list"]).toBe(LEGACY_REDIRECT_URLS);
     expect(api.project(LEGACY_REF).postgrest["db_schema"]).toBe(LEGACY_SCHEMAS);
-    const history = await (await api.sql(LEGACY_REF))<{ version: string }[]>`
-      select * from supabase_migrations.schema_migrations order by version`;
+    const history = await legacy.migrationHistory();
     expect(history.filter((row) => LEGACY_VERSIONS.includes(row.version))).toEqual(historyBefore);
     expect(outputs.get("migrations")?.outs["history"]).toMatchObject({ foreign: LEGACY_VERSIONS });
   });

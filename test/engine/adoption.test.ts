@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../support/engine/engine-harness.ts";
 import type { FakeEdgeRuntime } from "../support/supabase/fake-edge-runtime.ts";
 import {
+  callLegacyFunction,
   createLegacyProduction,
   LEGACY_FUNCTIONS,
   LEGACY_ORGANIZATION,
@@ -20,6 +21,7 @@ import {
   LEGACY_SCHEMAS,
   LEGACY_VERSIONS,
   type LegacyProduction,
+  reachesOurs,
 } from "../support/supabase/legacy-production.ts";
 import { TEST_TOKEN } from "../support/supabase/provider-harness.ts";
 
@@ -47,32 +49,11 @@ beforeAll(async () => {
   host = engine.edge as FakeEdgeRuntime;
   legacy = await createLegacyProduction(engine.api);
   rowsBefore = await legacy.rowCounts();
-  historyBefore = [...(await (await engine.api.sql(LEGACY_REF))`select * from supabase_migrations.schema_migrations order by version`)];
+  historyBefore = await legacy.migrationHistory();
   // Pulumi.prod.yaml of the copy gives supabaseProjectRef and the region; the rest is set here.
   stack = await engine.stack("prod", connection());
 }, 20 * 60_000);
 afterAll(async () => engine?.close());
-
-async function readAsAnon(table: string): Promise<string> {
-  const sql = await engine.api.sql(LEGACY_REF);
-  return sql
-    .begin(async (tx) => {
-      await tx.unsafe("set local role anon");
-      return `${(await tx.unsafe(`select * from public.${table}`)).length} rows`;
-    })
-    .catch((error: Error) => error.message);
-}
-
-/** A function URL of the project, as the frontend's host reaches it (it sends the anon key). */
-const call = (slug: string, rest = "", init: RequestInit = {}) =>
-  fetch(`${host.url}/${LEGACY_REF}/functions/v1/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
-
-/** True when the path reached a function of ours (a contract answer, even a 404), not the gateway's "not found". */
-async function reachesOurs(slug: string, rest = ""): Promise<boolean> {
-  const response = await call(slug, rest);
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  return !(response.status === 404 && body["message"] === "Requested function was not found") && !("legacy" in body);
-}
 
 /** The frontend's paths (its host rewrites /api/v1/<path> to /functions/v1/<path>). */
 const FRONTEND_PATHS: [string, string][] = [
@@ -120,7 +101,7 @@ describe("taking over production under the real engine", () => {
   });
 
   it("adopts the project by ref with `up`, keeping what it holds and closing its leaks", async () => {
-    expect(await reachesOurs("queue", "/status?clinic=lab")).toBe(false);
+    expect(await reachesOurs(host, "queue", "/status?clinic=lab")).toBe(false);
     const before = engine.api.requests.length;
     const up = await stack.up();
     expect(up.summary.result).toBe("succeeded");
@@ -137,21 +118,20 @@ describe("taking over production under the real engine", () => {
 
     // Every legacy row is still there; anon can no longer read admin_users or pins.
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
-    expect(await readAsAnon("admin_users")).toMatch(/permission denied for table admin_users/);
-    expect(await readAsAnon("pins")).toMatch(/permission denied for table pins/);
+    expect(await legacy.readAsAnon("admin_users")).toMatch(/permission denied for table admin_users/);
+    expect(await legacy.readAsAnon("pins")).toMatch(/permission denied for table pins/);
     // Our API answers through the function URLs; the legacy functions are still deployed and answering.
-    for (const [slug, rest] of FRONTEND_PATHS) expect(await reachesOurs(slug, rest), `${slug}${rest}`).toBe(true);
-    const health = await call("health", "/status");
+    for (const [slug, rest] of FRONTEND_PATHS) expect(await reachesOurs(host, slug, rest), `${slug}${rest}`).toBe(true);
+    const health = await callLegacyFunction(host, "health", "/status");
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "healthy" });
     const versions = legacy.functionVersions();
     for (const slug of LEGACY_FUNCTIONS.filter((name) => name !== "health")) expect(versions[slug]?.version, slug).toBe(1);
-    expect(await (await call("queue-enter")).json()).toEqual({ legacy: "queue-enter", path: "/queue-enter" });
+    expect(await (await callLegacyFunction(host, "queue-enter")).json()).toEqual({ legacy: "queue-enter", path: "/queue-enter" });
     // Redirect URLs, exposed schemas and the CLI-written history as they were.
     expect(legacy.project.authConfig["uri_allow_list"]).toBe(LEGACY_REDIRECT_URLS);
     expect(legacy.project.postgrest["db_schema"]).toBe(LEGACY_SCHEMAS);
-    const history = await (await engine.api.sql(LEGACY_REF))<{ version: string }[]>`
-      select * from supabase_migrations.schema_migrations order by version`;
+    const history = await legacy.migrationHistory();
     expect(history.filter((row) => LEGACY_VERSIONS.includes(row.version))).toEqual(historyBefore);
     expect(history.length).toBeGreaterThan(LEGACY_VERSIONS.length);
   });

@@ -136,6 +136,9 @@ describe("npm run deploy / npm run rollback against the real engine", { timeout:
     });
     // staging's stack file is committed (encrypted secrets and all), as infra/README.md says.
     const configured = await commitAll(repo, "staging configured");
+    // The stack adopts staging's project by its name (the pr stack's parent), which serves nothing of ours yet.
+    const project = engine.api.projectNamed("love-backend-staging") as FakeProject;
+    expect((await health(project.ref)).status).toBe(404);
     const withoutPrometheus = await deployCli("staging");
     expect(withoutPrometheus.code).toBe(EXIT.usage);
     expect(withoutPrometheus.output).toContain("needs Prometheus");
@@ -144,8 +147,7 @@ describe("npm run deploy / npm run rollback against the real engine", { timeout:
     expect(bootstrap.code, bootstrap.output).toBe(EXIT.ok);
     expect(bootstrap.output).toContain("first deploy of staging");
     expect(bootstrap.output).toContain("regression tests pass");
-    const project = engine.api.projectNamed("love-backend-staging-2") ?? engine.api.projectNamed("love-backend-staging");
-    expect(project).toBeDefined();
+    expect(await health(project.ref)).toMatchObject({ status: 200, body: { version: configured } });
     expect(await git(repo, "tag", "-l", "--format=%(contents)", "stable/staging")).toContain("first deploy: no monitoring proof");
     expect((await readFile(path.join(repo, ".last-stable-version.staging"), "utf8")).trim()).toBe(configured);
 

@@ -42,6 +42,7 @@ await runCli("deploy", USAGE, async () => {
     config[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const pushTag = values["push-tag"] === true || process.env.LOVE_RELEASE_PUSH_TAGS === "1";
+  const install = installCommandFrom();
   const report = await deploy({
     repoDir: process.cwd(),
     stack,
@@ -49,7 +50,7 @@ await runCli("deploy", USAGE, async () => {
     reporter: createReporter({ prefix: `deploy ${stack}` }),
     createStack: values["create-stack"] === true,
     firstDeploy: values["first-deploy"] === true,
-    ...(installCommandFrom() ? { install: installCommandFrom() } : {}),
+    ...(install ? { install } : {}),
     ...(Object.keys(config).length > 0 ? { config } : {}),
     ...(pushTag ? { pushTagTo: "origin" } : {}),
   });

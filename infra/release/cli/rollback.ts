@@ -23,13 +23,14 @@ await runCli("rollback", USAGE, async () => {
   }
   const stack = checkStackName(stackFlag(values.stack, (line) => console.log(`[rollback] ${line}`)));
   const reporter = createReporter({ prefix: `rollback ${stack}` });
+  const install = installCommandFrom();
   const report = await rollback({
     repoDir: process.cwd(),
     stack,
     dryRun: values["dry-run"] === true,
     verify: resolveVerifySettings(verifyFlags(values)),
     reporter,
-    ...(installCommandFrom() ? { install: installCommandFrom() } : {}),
+    ...(install ? { install } : {}),
   });
   reporter.info(report.summary);
   return report.exitCode;

@@ -163,13 +163,14 @@ export function lintMigrationFiles(sources: readonly MigrationSource[]): LintRes
         allowed: false,
       });
     }
-    const superseded = supersededBy(source.fileName.split("_")[0] ?? "");
+    const version = source.fileName.split("_")[0] ?? "";
+    const superseded = supersededBy(version);
     if (superseded) {
       findings.push({
         file: source.fileName,
         line: 1,
         rule: "superseded-version",
-        message: `version ${source.fileName.split("_")[0]} belongs to the baseline superseded on ${superseded.on} (${superseded.reason}); give the migration a new version`,
+        message: `version ${version} belongs to the baseline superseded on ${superseded.on} (${superseded.reason}); give the migration a new version`,
         allowed: false,
       });
     }

@@ -2,33 +2,25 @@
 // (applied by the Migrations provider, as on a stack): created once with a bcrypt hash of the password, an existing
 // admin never touched, nothing sent when there is nothing to do, bad inputs refused before any call, and deleting the
 // resource keeps the admins. The outputs never hold the password or the hash.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../../../functions/_shared/admin-accounts.ts";
-import { freePort } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { readSourceManifest } from "../source-manifest.ts";
 import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { type AdminBootstrapInputs, createAdminBootstrapProvider } from "./admin-bootstrap.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let project: FakeProject;
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-infra-admin-bootstrap-"));
-  // Started as root, Postgres runs as the `postgres` user, which must be able to enter the directory.
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url });
+  supabase = await startFakeApiOnPostgres("love-infra-admin-bootstrap-");
+  api = supabase.api;
   project = api.addProject({ name: "admin-bootstrap", organizationSlug: "love-org" });
   // What the stack does before AdminBootstrap: the repository's supabase/migrations, through the Migrations provider.
   const manifest = await readSourceManifest(REPO_ROOT);
@@ -40,9 +32,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 
 interface AdminRow {

@@ -7,8 +7,9 @@ import { isNotFound } from "../api/errors.ts";
 import type { Project, ServiceName } from "../api/types.ts";
 import type { ManagementClient } from "../client.ts";
 import { waitForProjectReady } from "../readiness.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, type ProviderContext, readyOptions, type SupabaseProvider } from "./context.ts";
 import { allKnown } from "./preview.ts";
+import { projectEndpoints, readProject } from "./project.ts";
 
 export interface AdoptedProjectInputs extends Connection {
   ref: string;
@@ -37,11 +38,12 @@ export class AdoptionError extends Error {
 const PROJECT_REF = /^[a-z]{20}$/;
 
 export function createAdoptedProjectProvider(context: ProviderContext): SupabaseProvider<AdoptedProjectInputs, AdoptedProjectOutputs> {
-  const readyOptions = (inputs: AdoptedProjectInputs) => ({
-    timeoutMs: inputs.readyTimeoutMinutes * 60_000,
-    pollIntervalMs: context.pollIntervalMs,
-    clock: context.clock,
-  });
+  const adopt = async (ref: string, inputs: AdoptedProjectInputs): Promise<AdoptedProjectOutputs> => {
+    const client = context.clientFor(inputs);
+    await verifiedProject(client, inputs);
+    await waitForProjectReady(client, ref, inputs.services, readyOptions(context, inputs));
+    return outputsOf(inputs, await client.getProject(ref));
+  };
 
   return {
     async check(olds, news) {
@@ -75,24 +77,14 @@ export function createAdoptedProjectProvider(context: ProviderContext): Supabase
     },
 
     async create(inputs) {
-      const client = context.clientFor(inputs);
-      await verifiedProject(client, inputs);
-      await waitForProjectReady(client, inputs.ref, inputs.services, readyOptions(inputs));
-      return { id: inputs.ref, outs: outputsOf(inputs, await client.getProject(inputs.ref)) };
+      return { id: inputs.ref, outs: await adopt(inputs.ref, inputs) };
     },
 
     async update(id, _olds, news) {
-      const client = context.clientFor(news);
-      await verifiedProject(client, news);
-      await waitForProjectReady(client, id, news.services, readyOptions(news));
-      return { outs: outputsOf(news, await client.getProject(id)) };
+      return { outs: await adopt(id, news) };
     },
 
-    async read(id, props) {
-      if (!props) throw new Error(`Cannot read project ${id} without its recorded state`);
-      const project = await context.clientFor(props).getProject(id);
-      return { id, props: { ...props, name: project.name, region: project.region, status: project.status } };
-    },
+    read: (id, props) => readProject(context, id, props),
 
     async delete() {
       // Adopted, never owned: forgetting the resource leaves the project and everything in it as it is.
@@ -135,8 +127,7 @@ function outputsOf(inputs: AdoptedProjectInputs, project: Project): AdoptedProje
     name: project.name,
     region: project.region,
     status: project.status,
-    url: `https://${project.ref}.supabase.co`,
-    dbHost: project.database?.host ?? `db.${project.ref}.supabase.co`,
+    ...projectEndpoints(project),
     adopted: true,
   };
 }

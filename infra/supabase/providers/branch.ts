@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceName } from "../api/types.ts";
 import { waitForBranchReady } from "../readiness.ts";
-import { type Connection, connectionChanged, connectionOf, isUnknown, type ProviderContext, type SupabaseProvider } from "./context.ts";
+import { type Connection, connectionChanged, connectionOf, isUnknown, type ProviderContext, readyOptions, type SupabaseProvider } from "./context.ts";
 
 export interface BranchInputs extends Connection {
   parentRef: string;
@@ -32,12 +32,6 @@ export interface BranchOutputs extends Connection {
 export const DEFAULT_BRANCH_NAME = "Production";
 
 export function createBranchProvider(context: ProviderContext): SupabaseProvider<BranchInputs, BranchOutputs> {
-  const readyOptions = (inputs: BranchInputs) => ({
-    timeoutMs: inputs.readyTimeoutMinutes * 60_000,
-    pollIntervalMs: context.pollIntervalMs,
-    clock: context.clock,
-  });
-
   return {
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -79,7 +73,7 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
             "refusing to use it, since deleting it is impossible and writing to it writes to staging",
         );
       }
-      await waitForBranchReady(client, branch.project_ref, inputs.services, readyOptions(inputs));
+      await waitForBranchReady(client, branch.project_ref, inputs.services, readyOptions(context, inputs));
       return {
         id: branch.project_ref,
         outs: {
@@ -106,7 +100,7 @@ export function createBranchProvider(context: ProviderContext): SupabaseProvider
           ...(moved && news.gitBranch ? { git_branch: news.gitBranch } : {}),
         });
       }
-      await waitForBranchReady(client, id, news.services, readyOptions(news));
+      await waitForBranchReady(client, id, news.services, readyOptions(context, news));
       const { gitBranch: _previousGitBranch, ...kept } = olds;
       return {
         outs: {

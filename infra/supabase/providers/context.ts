@@ -7,6 +7,7 @@ import path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Clock, systemClock } from "../api/rate-limiter.ts";
 import { ManagementClient } from "../client.ts";
+import type { WaitOptions } from "../readiness.ts";
 
 /** Inputs every Supabase resource carries so that update and delete can reach the API later. */
 export interface Connection {
@@ -55,6 +56,11 @@ export function createProviderContext(overrides: ContextOverrides = {}): Provide
       return client;
     },
   };
+}
+
+/** How long (the resource's readyTimeoutMinutes) and how often a provider waits for its project or branch. */
+export function readyOptions(context: ProviderContext, inputs: { readyTimeoutMinutes: number }): WaitOptions {
+  return { timeoutMs: inputs.readyTimeoutMinutes * 60_000, pollIntervalMs: context.pollIntervalMs, clock: context.clock };
 }
 
 /**

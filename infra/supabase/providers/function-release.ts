@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BulkUpdateFunction, EdgeFunction } from "../api/types.ts";
 import { collectFunctionSources, type FunctionLayout, type FunctionSource } from "../function-sources.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
-import { allKnown } from "./preview.ts";
+import { targetKnown, withoutPlan } from "./preview.ts";
 
 export interface FunctionEntry {
   slug: string;
@@ -61,8 +61,8 @@ export function createFunctionReleaseProvider(
       const slugs = (news.functions ?? []).map((fn) => fn.slug);
       const duplicate = slugs.find((slug, index) => slugs.indexOf(slug) !== index);
       if (duplicate) failures.push({ property: "functions", reason: `function ${duplicate} is listed twice` });
-      const { plan: _stale, ...inputs } = news;
-      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      const inputs = withoutPlan(news);
+      if (failures.length > 0 || !targetKnown(news)) return { inputs, failures };
       const live = await context.clientFor(news).listFunctions(news.projectRef);
       return { inputs: { ...inputs, plan: planRelease(news, olds.functions ?? [], live) }, failures };
     },
@@ -77,13 +77,11 @@ export function createFunctionReleaseProvider(
     },
 
     async create(inputs) {
-      const { plan: _plan, ...kept } = inputs;
-      return { id: `${inputs.projectRef}/functions`, outs: { ...kept, ...connectionOf(inputs), ...(await release(context, inputs, {})) } };
+      return { id: `${inputs.projectRef}/functions`, outs: { ...withoutPlan(inputs), ...connectionOf(inputs), ...(await release(context, inputs, {})) } };
     },
 
     async update(_id, olds, news) {
-      const { plan: _plan, ...kept } = news;
-      return { outs: { ...kept, ...connectionOf(news), ...(await release(context, news, olds.deployed ?? {})) } };
+      return { outs: { ...withoutPlan(news), ...connectionOf(news), ...(await release(context, news, olds.deployed ?? {})) } };
     },
 
     async delete(_id, props) {

@@ -2,24 +2,19 @@
 // secrets (a password column, pins, PIN columns) lose every privilege of anon, authenticated and PUBLIC and their
 // permissive policies, the others are reported (and locked too with lockAll), every row stays, every change is
 // recorded with its undo, a second run sends nothing, and a fresh database is left exactly as it was.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { readSourceManifest } from "../source-manifest.ts";
 import type { FakeManagementApi } from "../../../test/support/supabase/fake-management-api.ts";
 import { createLegacyProduction, LEGACY_REF, type LegacyProduction } from "../../../test/support/supabase/legacy-production.ts";
-import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { createLegacyLockdownProvider, type LegacyLockdownInputs } from "./legacy-lockdown.ts";
 import { createMigrationsProvider } from "./migrations.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let legacy: LegacyProduction;
 
@@ -34,36 +29,22 @@ async function migrate(ref: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-infra-lockdown-"));
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  supabase = await startFakeApiOnPostgres("love-infra-lockdown-", { pollsUntilHealthy: 0 });
+  api = supabase.api;
   legacy = await createLegacyProduction(api);
   await migrate(LEGACY_REF);
 }, 180_000);
 afterAll(async () => {
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 
 const inputs = (ref: string, lockAll: boolean): LegacyLockdownInputs => ({ ...connectionTo(api), projectRef: ref, lockAll });
 
-/** What the anon role gets when it reads the table, as PostgREST would run the query. */
-async function readAsAnon(ref: string, table: string): Promise<string> {
-  const sql = await api.sql(ref);
-  return sql.begin(async (tx) => {
-    await tx.unsafe("set local role anon");
-    const rows = await tx.unsafe(`select * from public.${table}`);
-    return `${rows.length} rows`;
-  }).catch((error: Error) => error.message);
-}
-
 describe("LegacyLockdown provider", () => {
   it("closes the tables holding secrets to the API roles, reports the others, keeps every row, and records its changes", async () => {
     const rowsBefore = await legacy.rowCounts();
-    expect(await readAsAnon(LEGACY_REF, "admin_users")).toBe("1 rows");
-    expect(await readAsAnon(LEGACY_REF, "pins")).toBe("2 rows");
+    expect(await legacy.readAsAnon("admin_users")).toBe("1 rows");
+    expect(await legacy.readAsAnon("pins")).toBe("2 rows");
 
     const provider = createLegacyLockdownProvider(testContext());
     const checked = await provider.check({} as LegacyLockdownInputs, inputs(LEGACY_REF, false));
@@ -83,10 +64,10 @@ describe("LegacyLockdown provider", () => {
     ]);
 
     const { id, outs } = await provider.create(checked.inputs as LegacyLockdownInputs);
-    expect(await readAsAnon(LEGACY_REF, "admin_users")).toMatch(/permission denied for table admin_users/);
-    expect(await readAsAnon(LEGACY_REF, "pins")).toMatch(/permission denied for table pins/);
-    expect(await readAsAnon(LEGACY_REF, "clinics")).toMatch(/permission denied/);
-    expect(await readAsAnon(LEGACY_REF, "exam_types")).toBe("1 rows");
+    expect(await legacy.readAsAnon("admin_users")).toMatch(/permission denied for table admin_users/);
+    expect(await legacy.readAsAnon("pins")).toMatch(/permission denied for table pins/);
+    expect(await legacy.readAsAnon("clinics")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("exam_types")).toBe("1 rows");
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
     expect(outs.reported.filter((table) => table.anonCanRead).map((table) => table.table)).toContain("exam_types");
 
@@ -109,9 +90,9 @@ describe("LegacyLockdown provider", () => {
     const all = await provider.check(again.inputs as LegacyLockdownInputs, inputs(LEGACY_REF, true));
     expect(await provider.diff(id, outs, all.inputs as LegacyLockdownInputs)).toMatchObject({ changes: true });
     const { outs: locked } = await provider.update(id, outs, all.inputs as LegacyLockdownInputs);
-    expect(await readAsAnon(LEGACY_REF, "exam_types")).toMatch(/permission denied/);
-    expect(await readAsAnon(LEGACY_REF, "daily_report")).toMatch(/permission denied/);
-    expect(await readAsAnon(LEGACY_REF, "clinic_counters")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("exam_types")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("daily_report")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("clinic_counters")).toMatch(/permission denied/);
     expect(locked.reported).toEqual([]);
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
   });

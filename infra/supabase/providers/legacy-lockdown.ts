@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ManagementClient } from "../client.ts";
 import { LEGACY_INVENTORY_SQL, type LegacyTable, type LockdownChange, type LockdownPlan, lockdownSql, planLockdown } from "../legacy-lockdown.ts";
 import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider, targetChanged } from "./context.ts";
-import { allKnown } from "./preview.ts";
+import { targetKnown, withoutPlan } from "./preview.ts";
 
 export interface LegacyLockdownInputs extends Connection {
   projectRef: string;
@@ -58,8 +58,8 @@ export function createLegacyLockdownProvider(context: ProviderContext): Supabase
       const failures: pulumi.dynamic.CheckFailure[] = [];
       if (!news.projectRef) failures.push({ property: "projectRef", reason: "projectRef is required" });
       if (typeof news.lockAll !== "boolean") failures.push({ property: "lockAll", reason: "must be true or false" });
-      const { plan: _stale, ...inputs } = news;
-      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      const inputs = withoutPlan(news);
+      if (failures.length > 0 || !targetKnown(news)) return { inputs, failures };
       const plan = planLockdown(await inventory(context.clientFor(news), news.projectRef), news.lockAll);
       return {
         inputs: {

@@ -1,16 +1,13 @@
 // Migrations through the fake API's /database/query on a real Postgres: applied in order, once, each in its own
 // transaction, recorded as the Supabase CLI records them; a failing file is named and rolled back; an applied file
 // that changed is refused; an unchanged second update makes no mutating call.
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freePort } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { splitAndTrim } from "../../../supabase/cli-statements.ts";
 import { readSourceManifest } from "../source-manifest.ts";
 import type { FakeManagementApi, FakeProject } from "../../../test/support/supabase/fake-management-api.ts";
-import { connectionTo, startFakeApi, testContext } from "../../../test/support/supabase/provider-harness.ts";
+import { connectionTo, type FakeApiOnPostgres, startFakeApiOnPostgres, testContext } from "../../../test/support/supabase/provider-harness.ts";
 import { supabaseCli } from "../../../test/support/supabase-cli.ts";
 import { createMigrationsProvider, type MigrationsInputs } from "./migrations.ts";
 
@@ -21,26 +18,20 @@ create function public.queue_length(clinic text) returns bigint language sql sta
   select count(*) from public.queue_entries where clinic_id = clinic;
 $$;`;
 
-let tempRoot: string;
-let postgres: PostgresHandle;
+let supabase: FakeApiOnPostgres;
 let api: FakeManagementApi;
 let root: string;
 let project: FakeProject;
 
 beforeAll(async () => {
-  tempRoot = await mkdtemp(path.join(os.tmpdir(), "love-infra-migrations-"));
-  // Started as root, Postgres runs as the `postgres` user, which must be able to enter the directory.
-  await chmod(tempRoot, 0o755);
-  postgres = await startPostgres({ dataDir: path.join(tempRoot, "pg"), port: await freePort(), fresh: true });
-  api = await startFakeApi({ databaseUrl: postgres.url });
+  supabase = await startFakeApiOnPostgres("love-infra-migrations-");
+  api = supabase.api;
 });
 afterAll(async () => {
-  await api?.stop();
-  await postgres?.stop();
-  await rm(tempRoot, { recursive: true, force: true });
+  await supabase?.stop();
 });
 beforeEach(async (test) => {
-  root = path.join(tempRoot, test.task.id);
+  root = path.join(supabase.dir, test.task.id);
   await mkdir(path.join(root, "supabase/migrations"), { recursive: true });
   project = api.addProject({ name: `migrations-${test.task.id}`, organizationSlug: "love-org" });
 });

@@ -11,7 +11,7 @@ import { HISTORY_EXISTS_SQL, HISTORY_SQL, type HistoryRow, historyRowOf } from "
 import { MigrationError, type MigrationPlan, planMigrations } from "../../../supabase/migration-plan.ts";
 import { applyMigrationSql } from "../migration-query.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, type SupabaseProvider } from "./context.ts";
-import { allKnown } from "./preview.ts";
+import { targetKnown, withoutPlan } from "./preview.ts";
 
 export interface MigrationEntry {
   version: string;
@@ -57,8 +57,8 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
           });
         }
       }
-      const { plan: _stale, ...inputs } = news;
-      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl)) return { inputs, failures };
+      const inputs = withoutPlan(news);
+      if (failures.length > 0 || !targetKnown(news)) return { inputs, failures };
       // What the update would do against the live history; a changed or out-of-order file fails the preview here.
       try {
         const files = await readMigrationFiles(path.resolve(context.projectRoot, news.migrationsDir));
@@ -79,13 +79,11 @@ export function createMigrationsProvider(context: ProviderContext): SupabaseProv
     },
 
     async create(inputs) {
-      const { plan: _plan, ...kept } = inputs;
-      return { id: `${inputs.projectRef}/migrations`, outs: { ...kept, ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
+      return { id: `${inputs.projectRef}/migrations`, outs: { ...withoutPlan(inputs), ...connectionOf(inputs), ...(await migrate(context, inputs)) } };
     },
 
     async update(_id, _olds, news) {
-      const { plan: _plan, ...kept } = news;
-      return { outs: { ...kept, ...connectionOf(news), ...(await migrate(context, news)) } };
+      return { outs: { ...withoutPlan(news), ...connectionOf(news), ...(await migrate(context, news)) } };
     },
 
     async delete() {

@@ -4,7 +4,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { InstanceSize, Project, ServiceName } from "../api/types.ts";
 import { waitForProjectReady } from "../readiness.ts";
-import { type Connection, connectionChanged, connectionOf, type ProviderContext, sha256Hex, type SupabaseProvider } from "./context.ts";
+import {
+  type Connection,
+  connectionChanged,
+  connectionOf,
+  type ProviderContext,
+  readyOptions,
+  sha256Hex,
+  type SupabaseProvider,
+} from "./context.ts";
 
 export interface ProjectInputs extends Connection {
   organizationSlug: string;
@@ -35,12 +43,6 @@ export interface ProjectOutputs extends Connection {
 const IMMUTABLE: readonly (keyof ProjectInputs)[] = ["organizationSlug", "region", "instanceSize"];
 
 export function createProjectProvider(context: ProviderContext): SupabaseProvider<ProjectInputs, ProjectOutputs> {
-  const readyOptions = (inputs: ProjectInputs) => ({
-    timeoutMs: inputs.readyTimeoutMinutes * 60_000,
-    pollIntervalMs: context.pollIntervalMs,
-    clock: context.clock,
-  });
-
   return {
     async check(olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -86,7 +88,7 @@ export function createProjectProvider(context: ProviderContext): SupabaseProvide
             `but in region ${project.region}, not ${inputs.region}: refusing to adopt it`,
         );
       }
-      await waitForProjectReady(client, project.ref, inputs.services, readyOptions(inputs));
+      await waitForProjectReady(client, project.ref, inputs.services, readyOptions(context, inputs));
       const ready = await client.getProject(project.ref);
       return { id: project.ref, outs: outputsOf(inputs, ready, adopted) };
     },
@@ -95,21 +97,33 @@ export function createProjectProvider(context: ProviderContext): SupabaseProvide
       const client = context.clientFor(news);
       if (olds.name !== news.name) await client.renameProject(id, news.name);
       if (olds.dbPasswordDigest !== sha256Hex(news.dbPassword)) await client.updateDatabasePassword(id, news.dbPassword);
-      await waitForProjectReady(client, id, news.services, readyOptions(news));
+      await waitForProjectReady(client, id, news.services, readyOptions(context, news));
       const ready = await client.getProject(id);
       return { outs: outputsOf(news, ready, olds.adopted) };
     },
 
-    async read(id, props) {
-      if (!props) throw new Error(`Cannot read project ${id} without its recorded state`);
-      const project = await context.clientFor(props).getProject(id);
-      return { id, props: { ...props, name: project.name, region: project.region, status: project.status } };
-    },
+    read: (id, props) => readProject(context, id, props),
 
     async delete(id, props) {
       await context.clientFor(props).deleteProject(id);
     },
   };
+}
+
+/** A project's recorded outputs, with what may change outside Pulumi (name, region, status) read from the live one. */
+export async function readProject<Props extends Connection & { name: string; region: string; status: string }>(
+  context: ProviderContext,
+  id: string,
+  props: Props | undefined,
+): Promise<{ id: string; props: Props }> {
+  if (!props) throw new Error(`Cannot read project ${id} without its recorded state`);
+  const project = await context.clientFor(props).getProject(id);
+  return { id, props: { ...props, name: project.name, region: project.region, status: project.status } };
+}
+
+/** Where a project answers: its API base URL and its database host. */
+export function projectEndpoints(project: Project): { url: string; dbHost: string } {
+  return { url: `https://${project.ref}.supabase.co`, dbHost: project.database?.host ?? `db.${project.ref}.supabase.co` };
 }
 
 function outputsOf(inputs: ProjectInputs, project: Project, adopted: boolean): ProjectOutputs {
@@ -121,8 +135,7 @@ function outputsOf(inputs: ProjectInputs, project: Project, adopted: boolean): P
     region: project.region,
     ...(inputs.instanceSize ? { instanceSize: inputs.instanceSize } : {}),
     status: project.status,
-    url: `https://${project.ref}.supabase.co`,
-    dbHost: project.database?.host ?? `db.${project.ref}.supabase.co`,
+    ...projectEndpoints(project),
     dbPasswordDigest: sha256Hex(inputs.dbPassword),
     adopted,
   };

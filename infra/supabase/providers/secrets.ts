@@ -12,6 +12,7 @@ import {
   type SupabaseProvider,
   targetChanged,
 } from "./context.ts";
+import { targetKnown, withoutPlan } from "./preview.ts";
 
 export interface SecretsInputs extends Connection {
   projectRef: string;
@@ -49,8 +50,8 @@ export function createSecretsProvider(context: ProviderContext): SupabaseProvide
         if (typeof value !== "string") failures.push({ property: `values.${name}`, reason: "must be a string" });
         else if (value.length > MAX_VALUE_LENGTH) failures.push({ property: `values.${name}`, reason: `longer than ${MAX_VALUE_LENGTH} characters` });
       }
-      const { plan: _stale, ...inputs } = news;
-      if (failures.length > 0 || isUnknown(news.projectRef) || isUnknown(news.accessToken) || isUnknown(news.apiUrl)) return { inputs, failures };
+      const inputs = withoutPlan(news);
+      if (failures.length > 0 || !targetKnown(news)) return { inputs, failures };
       const live = new Map((await context.clientFor(news).listSecrets(news.projectRef)).map((secret) => [secret.name, secret.value]));
       const set = entries.filter(([name, value]) => live.get(name) !== sha256Hex(value)).map(([name]) => name).sort();
       return { inputs: { ...inputs, plan: { set } }, failures };

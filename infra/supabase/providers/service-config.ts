@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSettings, ConfigValue } from "../api/types.ts";
 import type { ConfigSurface } from "../client.ts";
 import { type Connection, connectionChanged, connectionOf, targetChanged, type ProviderContext, sha256Hex, type SupabaseProvider } from "./context.ts";
-import { allKnown } from "./preview.ts";
+import { targetKnown, withoutPlan } from "./preview.ts";
 
 export interface ServiceConfigInputs extends Connection {
   projectRef: string;
@@ -66,10 +66,8 @@ export function createServiceConfigProvider(
       for (const key of Object.keys(news.secretSettings ?? {})) {
         if (key in (news.settings ?? {})) failures.push({ property: `secretSettings.${key}`, reason: "is also in settings" });
       }
-      const { plan: _stale, ...inputs } = news;
-      if (failures.length > 0 || !allKnown(news.projectRef, news.accessToken, news.apiUrl, news.settings, news.secretSettings)) {
-        return { inputs, failures };
-      }
+      const inputs = withoutPlan(news);
+      if (failures.length > 0 || !targetKnown(news, news.settings, news.secretSettings)) return { inputs, failures };
       // Secrets are compared with what the last update sent, which check cannot see: a preview lists them as set.
       const { plan } = await merge(inputs, {});
       return { inputs: { ...inputs, plan }, failures };

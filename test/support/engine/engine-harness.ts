@@ -1,7 +1,7 @@
 // One engine environment per test file: a copy of the project, a file:// Pulumi backend, a real Postgres behind the
 // contract-enforcing fake Management API, and stacks driven through the Automation API with this repository's
 // program as an inline program, run by the real Pulumi CLI (built from its Go modules).
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,11 +11,10 @@ import {
   PulumiCommand,
   type Stack,
 } from "@pulumi/pulumi/automation/index.js";
-import { freePort, PortInUseError } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
+import type { PostgresHandle } from "../../../local/postgres.ts";
 import { FakeEdgeRuntime } from "../supabase/fake-edge-runtime.ts";
-import { FakeManagementApi } from "../supabase/fake-management-api.ts";
-import { TEST_TOKEN } from "../supabase/provider-harness.ts";
+import type { FakeManagementApi } from "../supabase/fake-management-api.ts";
+import { startFakeApiOnPostgres } from "../supabase/provider-harness.ts";
 import { copyProject } from "./project-copy.ts";
 import { engineEnv, ensurePulumiCli, REPO_ROOT } from "./pulumi-cli.ts";
 
@@ -40,17 +39,15 @@ export interface Engine {
 export async function startEngine(options: { edgeRuntime?: boolean } = {}): Promise<Engine> {
   const pulumiRoot = await ensurePulumiCli();
   const dir = await mkdtemp(path.join(os.tmpdir(), "love-engine-"));
-  // Started as root, Postgres runs as the `postgres` user, which must be able to enter the directory.
-  await chmod(dir, 0o755);
   const projectDir = await copyProject(path.join(dir, "project"));
   const backendDir = path.join(dir, "backend");
   const pulumiHome = path.join(dir, "pulumi-home");
   await mkdir(backendDir, { recursive: true });
   await mkdir(pulumiHome, { recursive: true });
-  const postgres = await startFreshPostgres(path.join(dir, "pg"));
   // Projects and branches are healthy at once: waiting is tested on a virtual clock by the provider tests, and the
   // provider process the engine starts runs on real time.
-  const api = await FakeManagementApi.start({ accessToken: TEST_TOKEN, databaseUrl: postgres.url, pollsUntilHealthy: 0 });
+  const supabase = await startFakeApiOnPostgres("love-engine-pg-", { pollsUntilHealthy: 0 });
+  const { api, postgres } = supabase;
   const edge = options.edgeRuntime ? await FakeEdgeRuntime.start(api, path.join(REPO_ROOT, "node_modules")) : undefined;
   const env = engineEnv({ backendDir, pulumiHome, projectDir });
   const pulumiCommand = await PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false });
@@ -81,19 +78,8 @@ export async function startEngine(options: { edgeRuntime?: boolean } = {}): Prom
     },
     async close() {
       await edge?.stop();
-      await api.stop();
-      await postgres.stop();
+      await supabase.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function startFreshPostgres(dataDir: string): Promise<PostgresHandle> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startPostgres({ dataDir, port: await freePort(), fresh: true });
-    } catch (error) {
-      if (!(error instanceof PortInUseError) || attempt >= 3) throw error;
-    }
-  }
 }

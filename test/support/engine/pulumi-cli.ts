@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { providerLauncherPath } from "../../../infra/release/inline-program.ts";
 
 const run = promisify(execFile);
 
@@ -34,6 +35,6 @@ export function engineEnv(dirs: { backendDir: string; pulumiHome: string; projec
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     // The dynamic-provider launcher ships with the SDK; the engine finds it on PATH.
-    PATH: `${path.join(dirs.projectDir, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH ?? ""}`,
+    PATH: providerLauncherPath(dirs.projectDir),
   };
 }

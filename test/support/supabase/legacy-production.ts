@@ -6,6 +6,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { supabaseCli } from "../supabase-cli.ts";
+import type { FakeEdgeRuntime } from "./fake-edge-runtime.ts";
 import type { FakeManagementApi, FakeProject } from "./fake-management-api.ts";
 import { TEST_TOKEN } from "./provider-harness.ts";
 
@@ -37,6 +38,10 @@ export interface LegacyProduction {
   rowCounts(): Promise<Record<string, number>>;
   /** The functions' ids and active versions, to show which were left running. */
   functionVersions(): Record<string, { id: string; version: number | undefined }>;
+  /** What the anon role gets reading a table of public, as PostgREST would run the query: "<n> rows" or the error. */
+  readAsAnon(table: string): Promise<string>;
+  /** Every row of the migration history (supabase_migrations.schema_migrations), by version. */
+  migrationHistory(): Promise<({ version: string } & Record<string, unknown>)[]>;
 }
 
 export async function createLegacyProduction(api: FakeManagementApi): Promise<LegacyProduction> {
@@ -60,7 +65,35 @@ export async function createLegacyProduction(api: FakeManagementApi): Promise<Le
     functionVersions() {
       return Object.fromEntries([...project.functions].map(([slug, fn]) => [slug, { id: fn.id, version: fn.activeVersion }]));
     },
+    async readAsAnon(table) {
+      const sql = await api.sql(LEGACY_REF);
+      return sql
+        .begin(async (tx) => {
+          await tx.unsafe("set local role anon");
+          return `${(await tx.unsafe(`select * from public.${table}`)).length} rows`;
+        })
+        .catch((error: Error) => error.message);
+    },
+    async migrationHistory() {
+      const sql = await api.sql(LEGACY_REF);
+      return [...(await sql<({ version: string } & Record<string, unknown>)[]>`select * from supabase_migrations.schema_migrations order by version`)];
+    },
   };
+}
+
+/** A function URL of the project, as the frontend's host reaches it through the edge runtime (with the anon key). */
+export function callLegacyFunction(host: FakeEdgeRuntime, slug: string, rest = "", init: RequestInit = {}): Promise<Response> {
+  return fetch(`${host.url}/${LEGACY_REF}/functions/v1/${slug}${rest}`, { ...init, headers: { authorization: "Bearer anon-key", ...init.headers } });
+}
+
+/**
+ * True when the path reached a function of ours: a contract answer (even a 404: an unknown route, a patient not in a
+ * queue), not the gateway's "function not found" and not a legacy function.
+ */
+export async function reachesOurs(host: FakeEdgeRuntime, slug: string, rest = "", init: RequestInit = {}): Promise<boolean> {
+  const response = await callLegacyFunction(host, slug, rest, init);
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  return !(response.status === 404 && body["message"] === "Requested function was not found") && !("legacy" in body);
 }
 
 /** Deployed through the API as the CLI deploys (active at once, verify_jwt on): a function answering who it is. */

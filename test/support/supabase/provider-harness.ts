@@ -1,7 +1,13 @@
-// Shared set-up for provider tests: a fake Management API, a provider context aimed at it, and a virtual clock so
-// that waiting "15 minutes" for a stuck project takes milliseconds.
+// Shared set-up for provider tests: a fake Management API (on a real Postgres where /database/query is needed), a
+// provider context aimed at it, and a virtual clock so that waiting "15 minutes" for a stuck project takes
+// milliseconds.
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { Clock } from "../../../infra/supabase/api/rate-limiter.ts";
 import { type Connection, createProviderContext, type ProviderContext } from "../../../infra/supabase/providers/context.ts";
+import { freePort, PortInUseError } from "../../../local/ports.ts";
+import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
 import { FakeManagementApi, type FakeManagementApiOptions } from "./fake-management-api.ts";
 
 // Shaped like a personal access token (sbp_ + 40 hex), assembled here so no token-like literal is committed.
@@ -49,6 +55,52 @@ export function virtualClock(start = Date.now()): VirtualClock {
 
 export function startFakeApi(options: Partial<FakeManagementApiOptions> = {}): Promise<FakeManagementApi> {
   return FakeManagementApi.start({ accessToken: TEST_TOKEN, ...options });
+}
+
+export interface FakeApiOnPostgres {
+  api: FakeManagementApi;
+  postgres: PostgresHandle;
+  /** The temporary folder holding the database (free for the test's own files); removed by stop(). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** The fake API whose /database/query runs on a fresh real Postgres (PG17) in a temporary folder named `prefix`…. */
+export async function startFakeApiOnPostgres(prefix: string, options: Partial<FakeManagementApiOptions> = {}): Promise<FakeApiOnPostgres> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  let postgres: PostgresHandle | undefined;
+  try {
+    // Started as root, Postgres runs as the `postgres` user, which must be able to enter the directory.
+    await chmod(dir, 0o755);
+    postgres = await startFreshPostgres(path.join(dir, "pg"));
+    const api = await startFakeApi({ databaseUrl: postgres.url, ...options });
+    const database = postgres;
+    return {
+      api,
+      postgres,
+      dir,
+      async stop() {
+        await api.stop();
+        await database.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await postgres?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Another process may take the free port before Postgres binds it: a few tries. */
+async function startFreshPostgres(dataDir: string): Promise<PostgresHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPostgres({ dataDir, port: await freePort(), fresh: true });
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || attempt >= 3) throw error;
+    }
+  }
 }
 
 export function connectionTo(api: FakeManagementApi): Connection {
