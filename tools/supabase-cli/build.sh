@@ -7,6 +7,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$root/.tools/supabase-cli"
 bin="$out/bin/supabase-cli"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "tools/supabase-cli/build.sh needs the Go toolchain and the Go module proxy" >&2
+  exit 1
+fi
+
 stamp="$(cat "$here/main.go" "$here/go.mod" "$here/go.sum" "$0" | sha256sum | cut -c1-16) $(go env GOVERSION)"
 
 if [ -x "$bin" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
