@@ -1,11 +1,11 @@
 // Prometheus and Alertmanager beside the local stack, when Debian's packages are installed: the same rules
 // (monitoring/alerts.yml) and routing (monitoring/alertmanager.yml) as everywhere, scraping this gateway.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
 import { assertPortFree } from "./ports.ts";
+import { type ServerProcess, spawnServer, stopServer, waitServerReady } from "./server-process.ts";
 
 export interface LocalMonitoringOptions {
   /** Directory for both servers' data, logs and the generated Prometheus config. */
@@ -31,8 +31,6 @@ export interface LocalMonitoring {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 30_000;
-
 export function findMonitoringBinaries(): { prometheus: string; alertmanager: string } | undefined {
   const prometheus = which("prometheus");
   const alertmanager = which("prometheus-alertmanager") ?? which("alertmanager");
@@ -49,20 +47,20 @@ export async function startLocalMonitoring(options: LocalMonitoringOptions): Pro
   const configFile = path.join(options.dataDir, "prometheus.yml");
   await writeFile(configFile, await renderPrometheusConfig(options));
 
-  const processes: ChildProcess[] = [];
+  const processes: ServerProcess[] = [];
   const stop = async () => {
-    await Promise.all(processes.map(stopProcess));
+    await Promise.all(processes.map(stopServer));
   };
   try {
     options.signal?.throwIfAborted();
-    processes.push(spawnLogged(binaries.alertmanager, [
+    processes.push(spawnServer(binaries.alertmanager, [
       `--config.file=${options.alertmanagerConfig ?? path.join(options.monitoringDir, "alertmanager.yml")}`,
       `--storage.path=${path.join(options.dataDir, "alertmanager")}`,
       `--web.listen-address=127.0.0.1:${options.alertmanagerPort}`,
       // No gossip port: a single local instance.
       "--cluster.listen-address=",
     ], path.join(options.dataDir, "alertmanager.log")));
-    processes.push(spawnLogged(binaries.prometheus, [
+    processes.push(spawnServer(binaries.prometheus, [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(options.dataDir, "prometheus")}`,
       `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
@@ -70,8 +68,8 @@ export async function startLocalMonitoring(options: LocalMonitoringOptions): Pro
     const prometheusUrl = `http://127.0.0.1:${options.prometheusPort}`;
     const alertmanagerUrl = `http://127.0.0.1:${options.alertmanagerPort}`;
     await Promise.all([
-      waitReady(`${prometheusUrl}/-/ready`, processes[1]!, options.signal),
-      waitReady(`${alertmanagerUrl}/-/ready`, processes[0]!, options.signal),
+      waitServerReady(`${prometheusUrl}/-/ready`, processes[1]!, options.signal),
+      waitServerReady(`${alertmanagerUrl}/-/ready`, processes[0]!, options.signal),
     ]);
     return { prometheusUrl, alertmanagerUrl, stop };
   } catch (error) {
@@ -99,46 +97,6 @@ export async function renderPrometheusConfig(options: LocalMonitoringOptions): P
     for (const sd of job.file_sd_configs ?? []) sd.files = sd.files.map(fromMonitoring);
   }
   return YAML.stringify(config);
-}
-
-const unstartable = new WeakSet<ChildProcess>();
-
-function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const log = createWriteStream(logFile, { flags: "a" });
-  // A binary that cannot be started shows in its log and as "exited" to waitReady, never as a crash of ours.
-  child.once("error", (error) => {
-    log.write(`could not start ${binary}: ${error.message}\n`);
-    unstartable.add(child);
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  return child;
-}
-
-async function waitReady(url: string, child: ChildProcess, signal: AbortSignal | undefined): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    signal?.throwIfAborted();
-    if (child.exitCode !== null || unstartable.has(child)) throw new Error(`${path.basename(String(child.spawnfile))} exited (code ${child.exitCode}); see its log in the data dir`);
-    const response = await fetch(url, { signal }).catch(() => undefined);
-    await response?.body?.cancel();
-    if (response?.ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready within ${READY_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 function which(binary: string): string | undefined {

@@ -13,8 +13,23 @@ export function assertPortFree(port: number, message: string): Promise<void> {
 
 export class PortInUseError extends Error {}
 
-/** A port the kernel just handed out on loopback; free at the time of the call. */
-export function freePort(): Promise<number> {
+// Ports handed out lately by this process: the kernel may offer a closed one again at once, and a stack asks for
+// several (gateway, Postgres, Prometheus, Alertmanager) before binding any.
+const recentlyHandedOut: number[] = [];
+const RECENT_PORTS_KEPT = 256;
+
+/** A port the kernel just handed out on loopback, free at the time of the call and not handed out lately. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelFreePort();
+    if (recentlyHandedOut.includes(port)) continue;
+    recentlyHandedOut.push(port);
+    if (recentlyHandedOut.length > RECENT_PORTS_KEPT) recentlyHandedOut.shift();
+    return port;
+  }
+}
+
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -5,7 +5,6 @@
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../local/ports.ts";
 import { runProof } from "../../monitoring/proof.ts";
 import { GRAFANA_CHECKS } from "../../monitoring/prove/grafana.ts";
 import { ERROR_RATIO_EXPR } from "../../monitoring/rules.ts";
@@ -39,7 +38,7 @@ describe("monitoring proof on the local stack", () => {
     const stack = await startStack({
       functionsDir: FIXTURE_FUNCTIONS,
       withoutMigrations: true,
-      monitoring: { prometheusPort: await freePort(), alertmanagerPort: await freePort(), scrapeInterval: "1s", evaluationInterval: "1s" },
+      monitoring: { scrapeInterval: "1s", evaluationInterval: "1s" },
     });
     stacks.push(stack);
     const { prometheusUrl, alertmanagerUrl } = stack.stack.monitoring!;

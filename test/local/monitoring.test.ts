@@ -43,8 +43,6 @@ describe("local monitoring", () => {
       functionsDir: FIXTURE_FUNCTIONS,
       withoutMigrations: true,
       monitoring: {
-        prometheusPort: await freePort(),
-        alertmanagerPort: await freePort(),
         scrapeInterval: "1s",
         evaluationInterval: "1s",
       },
@@ -96,8 +94,6 @@ describe("local monitoring", () => {
         functionsDir: FIXTURE_FUNCTIONS,
         withoutMigrations: true,
         monitoring: {
-          prometheusPort: await freePort(),
-          alertmanagerPort: await freePort(),
           scrapeInterval: "1s",
           evaluationInterval: "1s",
           rulesFile,

@@ -14,7 +14,9 @@ export interface TestStackOptions {
   withoutMigrations?: boolean;
   responseTimeoutMs?: number;
   headersTimeoutMs?: number;
-  monitoring?: MonitoringOptions;
+  /** Prometheus and Alertmanager beside the stack; ports left out are chosen fresh on every start attempt. */
+  monitoring?: Omit<MonitoringOptions, "prometheusPort" | "alertmanagerPort">
+    & Partial<Pick<MonitoringOptions, "prometheusPort" | "alertmanagerPort">>;
   /** Reuse this data dir (kept after stop) instead of a fresh temp one. */
   dataDir?: string;
   log?: (line: string) => void;
@@ -37,16 +39,20 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
     migrationsDir = path.join(path.dirname(dataDir), "no-migrations");
     await mkdir(migrationsDir, { recursive: true });
   }
-  const stack = await withFreshPorts(async (port, pgPort) => startLocalStack({
-    port,
-    pgPort,
+  const stack = await withFreshPorts(async () => startLocalStack({
+    port: await freePort(),
+    pgPort: await freePort(),
     dataDir,
     fresh: !options.dataDir,
     functionsDir: options.functionsDir,
     migrationsDir,
     responseTimeoutMs: options.responseTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
-    monitoring: options.monitoring,
+    monitoring: options.monitoring && {
+      ...options.monitoring,
+      prometheusPort: options.monitoring.prometheusPort ?? await freePort(),
+      alertmanagerPort: options.monitoring.alertmanagerPort ?? await freePort(),
+    },
     // Tests may freeze the business clock; a deployed function never honours the override.
     // Suites send far more requests from one address than any client would: the rate limits are off unless a
     // suite tests them (LOVE_RATE_LIMIT_PER_MINUTE in `env`). Likewise the entry budgets (tickets nobody looked at,
@@ -76,10 +82,10 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
 }
 
 /** Ports are free when chosen, but another test may take one before we bind it: try again with new ones. */
-async function withFreshPorts<T>(start: (port: number, pgPort: number) => Promise<T>): Promise<T> {
+async function withFreshPorts<T>(start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await start(await freePort(), await freePort());
+      return await start();
     } catch (error) {
       const portTaken = error instanceof PortInUseError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
       if (!portTaken || attempt === 3) throw error;
