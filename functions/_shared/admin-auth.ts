@@ -12,7 +12,7 @@
 import { fail } from "./http.ts";
 import type { Handler, RequestContext } from "./router.ts";
 import { enforceRateLimit, exemptFromRateLimit } from "./rate-limit.ts";
-import { clearedSignedOutCookie, hasSignedOut, readCookie, SESSION_COOKIE } from "./admin-cookies.ts";
+import { clearedSignedOutCookie, readCookie, refusedAfterSignOutCookie, SESSION_COOKIE, signedOutState } from "./admin-cookies.ts";
 import { type AuthenticatedAdmin, verifyAdminToken } from "./admin-tokens.ts";
 import { basicCredentials, type ChallengeOptions, challengeHeader } from "./basic-auth.ts";
 import { csrfRefusal } from "./csrf.ts";
@@ -89,14 +89,22 @@ type BasicResult = { outcome: SignInOutcome } | { response: Response };
 async function signInWithBasic(request: Request, options: ChallengeOptions): Promise<BasicResult | null> {
   const credentials = basicCredentials(request);
   if (credentials === null) return null;
-  if (hasSignedOut(request)) {
-    // The browser re-sent the password it remembers after a sign-out: refuse it once, so it forgets it and asks.
-    return { response: unauthorized(request, options, { "Set-Cookie": clearedSignedOutCookie() }) };
+  const now = Date.now();
+  const signedOut = signedOutState(request, now);
+  // The browser re-sent the password it remembers after a sign-out: refuse it, so it forgets it and asks.
+  if (signedOut === "refuse-first") {
+    return { response: unauthorized(request, options, { "Set-Cookie": refusedAfterSignOutCookie(now) }) };
   }
+  if (signedOut === "refuse") return { response: unauthorized(request, options) };
   if (credentials === "malformed") return { response: wrongPassword(request, options) };
   const limited = await enforceRateLimit(request, "admin", new URL(request.url).searchParams);
   if (limited) return { response: limited };
-  return { outcome: await basicSignIn(request, credentials.username, credentials.password) };
+  const outcome = await basicSignIn(request, credentials.username, credentials.password);
+  // Answers within seconds share one outcome (admin-sign-in.ts): add to a copy.
+  if (signedOut === "stale" && outcome.kind === "signed-in") {
+    return { outcome: { ...outcome, cookies: [...outcome.cookies, clearedSignedOutCookie()] } };
+  }
+  return { outcome };
 }
 
 /** A route only signed-in staff reach; others get 401 (or 403 for a cross-origin POST) before anything else. */

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { basicCredentials, fromAdminScreens, shouldChallenge } from "./basic-auth.ts";
 import { csrfRefusal, isForeignBrowserRequest, isSameOriginRequest } from "./csrf.ts";
-import { readCookie, sessionCookie, signedOutCookie } from "./admin-cookies.ts";
+import { readCookie, refusedAfterSignOutCookie, sessionCookie, SIGNED_OUT_GRACE_MS, signedOutCookie, signedOutState } from "./admin-cookies.ts";
 import { isSecretShaped, randomSecret, sha256Hex } from "./admin-secrets.ts";
 
 const request = (headers: Record<string, string>, url = "http://127.0.0.1:9000/admin/status") => new Request(url, { headers });
@@ -56,7 +56,7 @@ Deno.test("CSRF: our page by Sec-Fetch-Site, Origin or Referer (own or allowed),
 });
 
 Deno.test("cookies are HttpOnly, Secure, SameSite=Strict, Path=/; secrets are 256-bit and stored as SHA-256", async () => {
-  for (const cookie of [sessionCookie("t.o.k"), signedOutCookie()]) {
+  for (const cookie of [sessionCookie("t.o.k"), signedOutCookie(), refusedAfterSignOutCookie(1)]) {
     for (const attribute of ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"]) assertEquals(cookie.includes(attribute), true, cookie);
   }
   assertEquals(readCookie(request({ Cookie: "a=1; admin_device=xyz; admin_token=t" }), "admin_device"), "xyz");
@@ -65,4 +65,15 @@ Deno.test("cookies are HttpOnly, Secure, SameSite=Strict, Path=/; secrets are 25
   assertEquals(isSecretShaped(secret), true);
   assertEquals(secret === randomSecret(), false);
   assertEquals(await sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+});
+
+Deno.test("the sign-out marker refuses Basic answers for a few seconds after its first refusal, then steps aside", () => {
+  const now = 1_800_000_000_000;
+  const marker = (value: string) => signedOutState(request({ Cookie: `admin_signed_out=${value}` }), now);
+  assertEquals(signedOutState(request({}), now), null);
+  assertEquals(marker("1"), "refuse-first");
+  assertEquals(marker(`r${now - 10}`), "refuse");
+  assertEquals(marker(`r${now - SIGNED_OUT_GRACE_MS}`), "stale");
+  // Not a time we wrote (ahead of our clock, or not a number): a fresh sign-out.
+  for (const value of [`r${now + 60_000}`, "rabc", "r", `r${"9".repeat(40)}`]) assertEquals(marker(value), "refuse-first", value);
 });

@@ -4,6 +4,9 @@
 // PUBLIC) may do, and their permissive policies for those roles; with lockAll, every legacy table does. Nothing
 // else is touched: no row, no column, no table is ever dropped, and every change comes with the statement that
 // undoes it. On a fresh database (public empty) there is nothing to do.
+// Functions of public that run with their owner's rights (SECURITY DEFINER) read past any table privilege, so
+// PostgREST's /rest/v1/rpc/<name> would still hand out what the tables no longer do: they always lose EXECUTE for
+// the API roles. Functions that run with the caller's rights are stopped by the table lockdown and stay callable.
 import { sqlTextLiteral } from "./sql-literal.ts";
 
 /** One legacy relation as the inventory query reports it. */
@@ -29,7 +32,22 @@ export interface LegacyPolicy {
   with_check: string | null;
 }
 
+/** One legacy function as the inventory query reports it. */
+export interface LegacyFunction {
+  /** Name and argument types, as GRANT and REVOKE name it: `"get_current_pins"()`. */
+  signature: string;
+  securityDefiner: boolean;
+  /** Who among anon, authenticated and PUBLIC may EXECUTE it (a function's default ACL grants PUBLIC). */
+  executableBy: string[];
+}
+
+export interface LegacyInventory {
+  tables: LegacyTable[];
+  functions: LegacyFunction[];
+}
+
 export interface LockdownChange {
+  /** The legacy object changed: a table's (or view's) name, or a function's signature. */
   table: string;
   /** Why the table is locked: "holds secrets (password)", "lockDownLegacyTables". */
   reason: string;
@@ -47,8 +65,8 @@ const SECRET_COLUMN = /password|passwd|(^|_)(pwd|pass|pass_hash|secret|secrets|t
 const API_ROLES = new Set(["public", "anon", "authenticated"]);
 
 /** Read-only: every relation of public that no extension owns, with its columns, grants to the API roles and policies. */
-export const LEGACY_INVENTORY_SQL = `
-select coalesce(json_agg(t order by t.name), '[]'::json) as tables from (
+const LEGACY_TABLES_SQL = `
+select coalesce(json_agg(t order by t.name), '[]'::json) from (
   select c.relname::text as name,
          c.relkind::text as kind,
          c.relrowsecurity as rls,
@@ -68,8 +86,28 @@ select coalesce(json_agg(t order by t.name), '[]'::json) as tables from (
     and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
 ) t`;
 
-export function planLockdown(tables: readonly LegacyTable[], lockAll: boolean): LockdownPlan {
+/** Read-only: every function and procedure of public that no extension owns, and who of the API roles may run it. */
+const LEGACY_FUNCTIONS_SQL = `
+select coalesce(json_agg(f order by f.signature), '[]'::json) from (
+  select format('%I(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) as signature,
+         p.prosecdef as "securityDefiner",
+         coalesce((select array_agg(distinct case when x.grantee = 0 then 'public' else r.rolname::text end)
+                   from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x left join pg_roles r on r.oid = x.grantee
+                   where x.privilege_type = 'EXECUTE' and (x.grantee = 0 or r.rolname in ('anon', 'authenticated'))), '{}') as "executableBy"
+  from pg_proc p
+  join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'public'
+    and p.prokind in ('f', 'p')
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+) f`;
+
+export const LEGACY_INVENTORY_SQL = `select (${LEGACY_TABLES_SQL}) as tables, (${LEGACY_FUNCTIONS_SQL}) as functions`;
+
+export function planLockdown({ tables, functions }: LegacyInventory, lockAll: boolean): LockdownPlan {
   const plan: LockdownPlan = { changes: [], reported: [] };
+  for (const fn of functions) {
+    if (fn.securityDefiner) plan.changes.push(...lockFunction(fn));
+  }
   for (const table of tables) {
     const secrets = secretColumns(table);
     const reason =
@@ -124,6 +162,30 @@ function lockTable(table: LegacyTable, reason: string): LockdownChange[] {
     changes.push({ table: table.name, reason, statement: `alter table ${target} enable row level security`, undo: `alter table ${target} disable row level security` });
   }
   return changes;
+}
+
+function lockFunction(fn: LegacyFunction): LockdownChange[] {
+  return fn.executableBy.map((role) => {
+    const grantee = role === "public" ? "public" : quoteIdent(role);
+    return {
+      table: fn.signature,
+      reason: "security definer (runs with its owner's rights)",
+      statement: `revoke execute on function public.${fn.signature} from ${grantee}`,
+      undo: `grant execute on function public.${fn.signature} to ${grantee}`,
+    };
+  });
+}
+
+/** A locked function still runnable by the API roles, or a locked table they can still use. */
+export function stillOpen(inventory: LegacyInventory, locked: ReadonlySet<string>): string[] {
+  return [
+    ...inventory.functions
+      .filter((fn) => locked.has(fn.signature) && fn.executableBy.length > 0)
+      .map((fn) => `public.${fn.signature} (EXECUTE: ${fn.executableBy.join(", ")})`),
+    ...inventory.tables
+      .filter((table) => locked.has(table.name) && (table.grants.length > 0 || table.anonCanSelect))
+      .map((table) => `public.${table.name} (${table.grants.join(", ") || "SELECT through a role membership"})`),
+  ];
 }
 
 function readableByAnon(table: LegacyTable): boolean {

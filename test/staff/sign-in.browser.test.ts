@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { startStack, type TestStack } from "../support/stack.ts";
 import { type RewriteHost, startRewriteHost } from "../support/rewrite-host.ts";
 import { createSignInLink } from "../../functions/_shared/admin-accounts.ts";
+import { SIGNED_OUT_GRACE_MS } from "../../functions/_shared/admin-cookies.ts";
 import { seedAdmin, StaffApi } from "./_staff.ts";
 import { launchChromium } from "../support/browser.ts";
 import { newPage, PasswordDialog, staff } from "./_browser.ts";
@@ -117,7 +118,8 @@ describe("the admin screens' own calls answered by the password dialog", () => {
       expect(dialog.prompts.length).toBeGreaterThan(promptsBefore);
       await pinsRefused(page);
       expect(await sessionCount()).toBe(sessions);
-      // Typed again, it signs in again.
+      // Typed again once the sign-out burst is over (the marker lasts seconds), it signs in again.
+      await new Promise((resolve) => setTimeout(resolve, SIGNED_OUT_GRACE_MS + 200));
       dialog.typed = { username: "nurse", password: PASSWORD };
       expect((await staff.pins(page)).status).toBe(200);
     } finally {

@@ -45,6 +45,8 @@ describe("LegacyLockdown provider", () => {
     const rowsBefore = await legacy.rowCounts();
     expect(await legacy.readAsAnon("admin_users")).toBe("1 rows");
     expect(await legacy.readAsAnon("pins")).toBe("2 rows");
+    // The PIN RPC runs with its owner's rights: closing the table alone would leave /rest/v1/rpc/get_current_pins open.
+    expect(await legacy.readAsAnon("get_current_pins()")).toBe("2 rows");
 
     const provider = createLegacyLockdownProvider(testContext());
     const checked = await provider.check({} as LegacyLockdownInputs, inputs(LEGACY_REF, false));
@@ -56,8 +58,12 @@ describe("LegacyLockdown provider", () => {
         'drop policy "PINs are viewable by everyone" on public."pins"',
         // clinics holds the legacy daily PINs (daily_pin).
         'revoke all on table public."clinics" from "anon"',
+        'revoke execute on function public.get_current_pins() from "anon"',
+        'revoke execute on function public.get_current_pins() from public',
       ]),
     );
+    // A function running with the caller's rights is stopped by the tables' privileges: it stays callable.
+    expect(checked.inputs?.plan?.statements.some((statement) => statement.includes("waiting_count"))).toBe(false);
     expect(checked.inputs?.plan?.statements.some((statement) => statement.includes('"queues"'))).toBe(false);
     expect(checked.inputs?.plan?.readableByAnon).toEqual([
       "clinic_counters", "daily_report", "exam_types", "notifications", "pathways", "patients", "queue_history", "queues", "reports", "system_settings",
@@ -67,6 +73,8 @@ describe("LegacyLockdown provider", () => {
     expect(await legacy.readAsAnon("admin_users")).toMatch(/permission denied for table admin_users/);
     expect(await legacy.readAsAnon("pins")).toMatch(/permission denied for table pins/);
     expect(await legacy.readAsAnon("clinics")).toMatch(/permission denied/);
+    expect(await legacy.readAsAnon("get_current_pins()")).toMatch(/permission denied for function get_current_pins/);
+    expect(await legacy.readAsAnon("waiting_count('lab')")).toBe("1 rows");
     expect(await legacy.readAsAnon("exam_types")).toBe("1 rows");
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
     expect(outs.reported.filter((table) => table.anonCanRead).map((table) => table.table)).toContain("exam_types");
@@ -77,6 +85,11 @@ describe("LegacyLockdown provider", () => {
     expect(log.find((row) => row.statement.startsWith('drop policy "PINs are viewable'))?.undo).toBe(
       'create policy "PINs are viewable by everyone" on public."pins" as permissive for select to public using (true)',
     );
+    expect(log.filter((row) => row.table_name === "get_current_pins()").map((row) => row.undo).sort()).toEqual([
+      'grant execute on function public.get_current_pins() to "anon"',
+      'grant execute on function public.get_current_pins() to "authenticated"',
+      "grant execute on function public.get_current_pins() to public",
+    ]);
 
     // Idempotent: nothing left to change, nothing sent.
     const again = await provider.check(checked.inputs as LegacyLockdownInputs, inputs(LEGACY_REF, false));

@@ -1,11 +1,11 @@
 // The legacy lockdown step (see ../legacy-lockdown.ts for what it changes): reads the inventory of public through
 // a read-only query, changes what the plan says in one transaction that also records every change (and how to undo
-// it) in love.legacy_lockdown_log, then reads the inventory again to prove that no locked table is left open to the
-// API roles. Idempotent: once locked, the plan is empty and nothing is sent. Check puts the planned statements into
+// it) in love.legacy_lockdown_log, then reads the inventory again to prove that nothing locked (table or function) is
+// left open to the API roles. Idempotent: once locked, the plan is empty and nothing is sent. Check puts the planned statements into
 // the inputs (`plan`), so the preview shows them. Deleting the resource changes nothing back.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ManagementClient } from "../client.ts";
-import { LEGACY_INVENTORY_SQL, type LegacyTable, type LockdownChange, type LockdownPlan, lockdownSql, planLockdown } from "../legacy-lockdown.ts";
+import { LEGACY_INVENTORY_SQL, type LegacyInventory, type LockdownChange, type LockdownPlan, lockdownSql, planLockdown, stillOpen } from "../legacy-lockdown.ts";
 import { type Connection, connectionChanged, connectionOf, type ProviderContext, type SupabaseProvider, targetChanged } from "./context.ts";
 import { targetKnown, withoutPlan } from "./preview.ts";
 
@@ -36,13 +36,9 @@ export function createLegacyLockdownProvider(context: ProviderContext): Supabase
     const plan = planLockdown(await inventory(client, inputs.projectRef), inputs.lockAll);
     if (plan.changes.length > 0) await client.runQuery(inputs.projectRef, lockdownSql(plan.changes));
     const after = await inventory(client, inputs.projectRef);
-    const lockedNames = new Set([...previous, ...plan.changes].map((change) => change.table));
-    const open = after.filter((table) => lockedNames.has(table.name) && (table.grants.length > 0 || table.anonCanSelect));
+    const open = stillOpen(after, new Set([...previous, ...plan.changes].map((change) => change.table)));
     if (open.length > 0) {
-      throw new LockdownError(
-        `after the lockdown, ${open.map((table) => `public.${table.name}`).join(", ")} can still be used by the API roles ` +
-          `(${open.flatMap((table) => table.grants).join(", ") || "SELECT through a role membership"}): look at its grants before the next up`,
-      );
+      throw new LockdownError(`after the lockdown, the API roles can still use ${open.join("; ")}: look at its grants before the next up`);
     }
     return {
       ...connectionOf(inputs),
@@ -94,8 +90,10 @@ export function createLegacyLockdownProvider(context: ProviderContext): Supabase
   };
 }
 
-async function inventory(client: ManagementClient, ref: string): Promise<LegacyTable[]> {
-  const [row] = await client.runQuery<{ tables: LegacyTable[] | string }>(ref, LEGACY_INVENTORY_SQL, { readOnly: true });
-  const tables = row?.tables ?? [];
-  return typeof tables === "string" ? (JSON.parse(tables) as LegacyTable[]) : tables;
+async function inventory(client: ManagementClient, ref: string): Promise<LegacyInventory> {
+  type Row = { [K in keyof LegacyInventory]: LegacyInventory[K] | string | null };
+  const [row] = await client.runQuery<Row>(ref, LEGACY_INVENTORY_SQL, { readOnly: true });
+  // The query API may hand json columns back as text.
+  const parsed = <T>(value: T | string | null | undefined): T | [] => (typeof value === "string" ? JSON.parse(value) as T : value ?? []);
+  return { tables: parsed(row?.tables), functions: parsed(row?.functions) };
 }

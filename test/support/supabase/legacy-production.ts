@@ -38,8 +38,11 @@ export interface LegacyProduction {
   rowCounts(): Promise<Record<string, number>>;
   /** The functions' ids and active versions, to show which were left running. */
   functionVersions(): Record<string, { id: string; version: number | undefined }>;
-  /** What the anon role gets reading a table of public, as PostgREST would run the query: "<n> rows" or the error. */
-  readAsAnon(table: string): Promise<string>;
+  /**
+   * What the anon role gets reading a table of public (or calling a function of it: "get_current_pins()"), as
+   * PostgREST would run the query: "<n> rows" or the error.
+   */
+  readAsAnon(relation: string): Promise<string>;
   /** Every row of the migration history (supabase_migrations.schema_migrations), by version. */
   migrationHistory(): Promise<({ version: string } & Record<string, unknown>)[]>;
 }
@@ -65,12 +68,12 @@ export async function createLegacyProduction(api: FakeManagementApi): Promise<Le
     functionVersions() {
       return Object.fromEntries([...project.functions].map(([slug, fn]) => [slug, { id: fn.id, version: fn.activeVersion }]));
     },
-    async readAsAnon(table) {
+    async readAsAnon(relation) {
       const sql = await api.sql(LEGACY_REF);
       return sql
         .begin(async (tx) => {
           await tx.unsafe("set local role anon");
-          return `${(await tx.unsafe(`select * from public.${table}`)).length} rows`;
+          return `${(await tx.unsafe(`select * from public.${relation}`)).length} rows`;
         })
         .catch((error: Error) => error.message);
     },
