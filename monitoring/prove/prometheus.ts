@@ -177,16 +177,21 @@ export async function provePrometheus(context: ProofContext, prometheus: string,
 
 async function picturePages(context: ProofContext, prometheus: string, findings: PrometheusFindings): Promise<void> {
   const { log, browser, evidence, timeoutMs } = context;
-  let ui: Awaited<ReturnType<typeof detectUi>>;
-  let instance;
-  try {
-    ui = await detectUi(prometheus, timeoutMs);
-    instance = await browser.get();
-  } catch (error) {
-    const reason = `could not start ${browser.hint()}: ${describeError(error)}`;
+  const failBoth = (reason: string) => {
     log.fail("prometheus", "alerts-screenshot", reason);
     log.fail("prometheus", "ratio-graph", reason);
-    return;
+  };
+  let ui: Awaited<ReturnType<typeof detectUi>>;
+  try {
+    ui = await detectUi(prometheus, timeoutMs);
+  } catch (error) {
+    return failBoth(`could not tell which Prometheus UI ${prometheus} serves (GET ${prometheus}/alerts): ${describeError(error)}`);
+  }
+  let instance;
+  try {
+    instance = await browser.get();
+  } catch (error) {
+    return failBoth(`could not start ${browser.hint()}: ${describeError(error)}`);
   }
 
   const alertsUrl = alertsPageUrl(prometheus, ui);

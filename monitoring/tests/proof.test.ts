@@ -5,6 +5,7 @@
 //   - Prometheus B loads a wrong variant of the rule, then (after a SIGHUP reload) none at all;
 //   - one Alertmanager; and a free port where no Alertmanager listens.
 import { readFile, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { durationSeconds, main, ruleDifferences, runProof, type ProofResult } from "../proof.ts";
@@ -231,6 +232,30 @@ describe("monitoring proof against real Prometheus and Alertmanager", () => {
     expect(checkRows(html)).toContainEqual(["alertmanager-reachable", "failed"]);
     expect(checkRows(html)).toHaveLength(proof.checks.length);
     expect(proof.checks.find((check) => check.name === "rule-loaded")?.ok).toBe(true);
+  });
+
+  it("blames the Prometheus UI, not Chromium, when the UI's pages cannot be reached", async () => {
+    // The API answers; the UI page that tells the UIs apart drops the connection (a proxy exposing only /api).
+    const apiOnly = http.createServer(async (request, response) => {
+      if (!request.url?.startsWith("/api/")) return request.socket.destroy();
+      const upstream = await fetch(`${good?.url}${request.url}`);
+      response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+      response.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => apiOnly.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(apiOnly.address() as { port: number }).port}`;
+    try {
+      const result = await runProof({ prometheusUrl: url, alertmanagerUrl: alertmanager?.url ?? "", outDir: path.join(dir, "proof-api-only") });
+      expect(result.checks.find((check) => check.name === "rule-loaded")?.ok).toBe(true);
+      for (const name of ["alerts-screenshot", "ratio-graph"]) {
+        const check = result.checks.find((c) => c.name === name);
+        expect(check?.status).toBe("failed");
+        expect(check?.detail).toContain(`could not tell which Prometheus UI ${url} serves`);
+        expect(check?.detail).not.toMatch(/Chromium/);
+      }
+    } finally {
+      apiOnly.close();
+    }
   });
 
   it("fails when Prometheus is unreachable, and on bad arguments", async () => {
