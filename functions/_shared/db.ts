@@ -71,10 +71,12 @@ export async function dbQuery<T extends readonly postgres.MaybeRow[]>(
  * 57014 query_canceled reaching a call that did not time out itself: postgres.js cancels by backend, so the cancel
  * of an earlier, timed-out statement can land after its connection moved on to this one (seen as 500s under
  * load). The statement was rolled back whole; a call that did time out is a CallTimeoutError, never retried here.
+ * A 57014 from the server's own statement_timeout is not a stray cancel: running it again only adds load.
  */
 export function isTransientConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return code === "40P01" || code === "40001" || code === "57014";
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === "57014") return typeof message === "string" && /due to user request/.test(message);
+  return code === "40P01" || code === "40001";
 }
 
 export function databaseBreakerState(): string {

@@ -1,5 +1,5 @@
 // dbQuery runs a statement again when Postgres rolled it back for a deadlock, a serialization conflict or a stray
-// cancel, and never for anything else.
+// cancel, and never for anything else (a statement_timeout included).
 import { beforeAll, describe, expect, it, vi } from "vitest";
 
 let dbQuery: typeof import("../../functions/_shared/db.ts").dbQuery;
@@ -11,11 +11,15 @@ beforeAll(async () => {
   ({ dbQuery } = await import("../../functions/_shared/db.ts"));
 });
 
-function failingThen(codes: string[], rows: unknown[]) {
+/** Postgres' own words for the two kinds of 57014. */
+const STRAY_CANCEL = "canceling statement due to user request";
+const STATEMENT_TIMEOUT = "canceling statement due to statement timeout";
+
+function failingThen(codes: string[], rows: unknown[], message = (code: string) => (code === "57014" ? STRAY_CANCEL : `sqlstate ${code}`)) {
   let calls = 0;
   const build = () => {
     const code = codes[calls++];
-    const result = code ? Promise.reject(Object.assign(new Error(`sqlstate ${code}`), { code })) : Promise.resolve(rows);
+    const result = code ? Promise.reject(Object.assign(new Error(message(code)), { code })) : Promise.resolve(rows);
     return Object.assign(result, { cancel: () => {} }) as never;
   };
   return { build, calls: () => calls };
@@ -34,6 +38,12 @@ describe("dbQuery", () => {
     const query = failingThen(["57014"], [{ r: 2 }]);
     await expect(dbQuery(query.build)).resolves.toEqual([{ r: 2 }]);
     expect(query.calls()).toBe(2);
+  });
+
+  it("never retries a statement the server stopped for its own statement_timeout (running it again only adds load)", async () => {
+    const query = failingThen(["57014"], [{ r: 3 }], () => STATEMENT_TIMEOUT);
+    await expect(dbQuery(query.build)).rejects.toMatchObject({ code: "57014" });
+    expect(query.calls()).toBe(1);
   });
 
   it("gives up after three attempts", async () => {
