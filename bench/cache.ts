@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import postgres from "postgres";
 import { startRedis, type RedisServer } from "../test/support/redis.ts";
 import { startStack, type TestStack } from "../test/support/stack.ts";
+import { runPollingClients } from "./polling-clients.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -114,33 +115,8 @@ function enter(baseUrl: string, clinic: string, user = `bench-${enterSeq++}`): P
   });
 }
 
-async function load(baseUrl: string, seconds: number): Promise<{ latencies: number[]; errors: number }> {
-  const deadline = performance.now() + seconds * 1000;
-  const latencies: number[] = [];
-  let errors = 0;
-  let n = 0;
-  const poller = async () => {
-    while (performance.now() < deadline) {
-      const clinic = CLINICS[n++ % CLINICS.length]!;
-      const started = performance.now();
-      try {
-        const response = await fetch(`${baseUrl}/api/v1/queue/status?clinic=${clinic}`);
-        await response.text();
-        if (response.status !== 200) errors++;
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - started);
-    }
-  };
-  const writer = async () => {
-    while (performance.now() < deadline) {
-      await enter(baseUrl, CLINICS[n++ % CLINICS.length]!);
-      await new Promise((resolve) => setTimeout(resolve, 1000 / ENTERS_PER_SECOND));
-    }
-  };
-  await Promise.all([...Array.from({ length: CLIENTS }, poller), writer()]);
-  return { latencies, errors };
+function load(baseUrl: string, seconds: number) {
+  return runPollingClients({ baseUrl, seconds, clients: CLIENTS, clinics: CLINICS, entersPerSecond: ENTERS_PER_SECOND });
 }
 
 async function snapshot(baseUrl: string, sql: postgres.Sql) {
