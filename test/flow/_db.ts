@@ -4,8 +4,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { rm } from "node:fs/promises";
 import { applyMigrations, prepareSupabaseSurface } from "../../local/migrations.ts";
-import { freePort } from "../../local/ports.ts";
-import { startPostgres } from "../../local/postgres.ts";
+import { startFreshPostgres } from "../support/postgres.ts";
 import { tempDir } from "../support/stack.ts";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../supabase/migrations", import.meta.url));
@@ -19,7 +18,7 @@ export interface TestDatabase {
 /** `trackFunctions`: count calls of every SQL function (pg_stat_user_functions), for "every function ran" checks. */
 export async function startDatabase(options: { trackFunctions?: boolean } = {}): Promise<TestDatabase> {
   const dir = await tempDir("love-sql-");
-  const pg = await startPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), fresh: true });
+  const pg = await startFreshPostgres(path.join(dir, "data"));
   const sql = postgres(pg.url, { max: 20, prepare: false, onnotice: () => {} });
   try {
     await prepareSupabaseSurface(sql);

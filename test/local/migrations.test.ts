@@ -4,8 +4,8 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 import { applyMigrations, MigrationError, prepareSupabaseSurface } from "../../local/migrations.ts";
-import { freePort } from "../../local/ports.ts";
-import { startPostgres, type PostgresHandle } from "../../local/postgres.ts";
+import type { PostgresHandle } from "../../local/postgres.ts";
+import { startFreshPostgres } from "../support/postgres.ts";
 import { tempDir } from "../support/stack.ts";
 import { supabaseCli } from "../support/supabase-cli.ts";
 
@@ -15,7 +15,7 @@ let root: string;
 
 beforeAll(async () => {
   root = await tempDir("love-migrations-");
-  pg = await startPostgres({ dataDir: path.join(root, "pg"), port: await freePort(), fresh: true });
+  pg = await startFreshPostgres(path.join(root, "pg"));
   sql = postgres(pg.url, { max: 2, onnotice: () => {} });
   await prepareSupabaseSurface(sql);
 });

@@ -6,22 +6,20 @@ import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import path from "node:path";
 import postgres from "postgres";
 import { applyMigrations, prepareSupabaseSurface } from "../../local/migrations.ts";
-import { freePort } from "../../local/ports.ts";
-import { startPostgres, type PostgresHandle } from "../../local/postgres.ts";
+import type { PostgresHandle } from "../../local/postgres.ts";
 import { REPO_ROOT } from "../../local/stack.ts";
+import { startFreshPostgres } from "../support/postgres.ts";
 import { tempDir } from "../support/stack.ts";
 
 let pg: PostgresHandle;
 let sql: postgres.Sql;
 let dataDir: string;
-let port: number;
 
 beforeAll(async () => {
   vi.spyOn(console, "log").mockImplementation(() => {});
   vi.spyOn(console, "error").mockImplementation(() => {});
   dataDir = path.join(await tempDir("love-listener-"), "pg");
-  port = await freePort();
-  pg = await startPostgres({ dataDir, port, fresh: true });
+  pg = await startFreshPostgres(dataDir);
   sql = postgres(pg.url, { max: 2, onnotice: () => {} });
   await prepareSupabaseSurface(sql);
   await applyMigrations(sql, path.join(REPO_ROOT, "supabase", "migrations"));

@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Clock } from "../../../infra/supabase/api/rate-limiter.ts";
 import { type Connection, createProviderContext, type ProviderContext } from "../../../infra/supabase/providers/context.ts";
-import { freePort, PortInUseError } from "../../../local/ports.ts";
-import { type PostgresHandle, startPostgres } from "../../../local/postgres.ts";
+import type { PostgresHandle } from "../../../local/postgres.ts";
+import { startFreshPostgres } from "../postgres.ts";
 import { FakeManagementApi, type FakeManagementApiOptions } from "./fake-management-api.ts";
 
 // Shaped like a personal access token (sbp_ + 40 hex), assembled here so no token-like literal is committed.
@@ -89,17 +89,6 @@ export async function startFakeApiOnPostgres(prefix: string, options: Partial<Fa
     await postgres?.stop();
     await rm(dir, { recursive: true, force: true });
     throw error;
-  }
-}
-
-/** Another process may take the free port before Postgres binds it: a few tries. */
-async function startFreshPostgres(dataDir: string): Promise<PostgresHandle> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startPostgres({ dataDir, port: await freePort(), fresh: true });
-    } catch (error) {
-      if (!(error instanceof PortInUseError) || attempt >= 3) throw error;
-    }
   }
 }
 
