@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
-import { freePort } from "./ports.ts";
+import { assertPortFree, freePort } from "./ports.ts";
 import { METRIC_LINE_PREFIX } from "../functions/_shared/metrics.ts";
 import { parseMetricLine } from "../monitoring/contract-metrics.ts";
 
@@ -24,7 +24,12 @@ export interface FunctionWorkerOptions {
   onLog?: (slug: string, line: string) => void;
   /** A metric event the function reported as a log line (functions/_shared/metrics.ts). */
   onMetric?: (slug: string, event: unknown) => void;
+  /** Where the next boot listens (default: a free port; tests offer a taken one). */
+  pickPort?: () => Promise<number>;
 }
+
+// Boots on a port another process took meanwhile are tried again on a new port, this many times in all.
+const BOOT_PORT_ATTEMPTS = 3;
 
 export class FunctionWorker {
   state: WorkerState = "stopped";
@@ -62,10 +67,26 @@ export class FunctionWorker {
 
   private async boot(): Promise<void> {
     this.state = "booting";
-    this.stderrTail.length = 0;
-    this.port = await freePort();
+    for (let attempt = 1; ; attempt++) {
+      this.stderrTail.length = 0;
+      const outcome = await this.bootOnce();
+      if (outcome === "listening") {
+        this.state = "ready";
+        return;
+      }
+      if (attempt < BOOT_PORT_ATTEMPTS && /AddrInUse|port taken/.test(outcome + this.tail())) continue;
+      this.markFailed(`function ${this.slug} failed to boot: ${outcome}${this.tail()}`);
+      throw new Error(this.lastError);
+    }
+  }
+
+  /** One process on one port: "listening", or why not. */
+  private async bootOnce(): Promise<string> {
+    this.port = await (this.options.pickPort ?? freePort)();
     // Closed while the port was being found: spawning now would leave a process no one stops.
     if (this.closed) throw new Error(`function ${this.slug}: the stack is stopping`);
+    // Something listening there already would answer the readiness probe in our function's place.
+    if (!(await assertPortFree(this.port, "").then(() => true, () => false))) return `port taken (${this.port})`;
     const child = spawn(denoBinary(), [
       "run",
       "--quiet",
@@ -119,12 +140,9 @@ export class FunctionWorker {
       exited,
     ]);
     waiting.cancelled = true;
-    if (outcome !== "listening" || this.child !== child) {
-      child.kill("SIGKILL");
-      this.markFailed(`function ${this.slug} failed to boot: ${outcome}${this.tail()}`);
-      throw new Error(this.lastError);
-    }
-    this.state = "ready";
+    if (outcome === "listening" && this.child === child) return outcome;
+    child.kill("SIGKILL");
+    return outcome === "listening" ? "exited" : outcome;
   }
 
   private reportMetric(line: string): void {
