@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { randomInt } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -16,25 +17,41 @@ export function assertPortFree(port: number, message: string): Promise<void> {
 
 export class PortInUseError extends Error {}
 
-// The kernel offers a just-closed port again soon, to this process and to any other (measured: 8 repeats in 200
-// picks in one process; 12 to 17 of 300 shared by two processes picking at once), and a caller binds the port only
-// later (Postgres after initdb). So a port handed out is reserved for a while: in this process by a list, across
+// Ports are picked at random below the kernel's ephemeral range, so no bind(0) and no outgoing connection of any
+// process takes one between our pick and the bind (the kernel re-offers just-closed ephemeral ports soon: 8 repeats
+// in 200 picks in one process, 12 to 17 of 300 shared by two processes picking at once). A port handed out is also
+// reserved for a while, as its caller binds it only later (Postgres after initdb): in this process by a list, across
 // processes (parallel test files, a bench beside a stack) by a file created exclusively in a shared folder.
+const PICK_FROM = 20_000;
 const recentlyHandedOut: number[] = [];
 const RECENT_PORTS_KEPT = 256;
 const RESERVATION_DIR = path.join(os.tmpdir(), "love-port-reservations");
 const RESERVATION_MS = 120_000;
 let picksSincePrune = Infinity;
 
-/** A port the kernel just handed out on loopback, free at the time of the call and handed out to no one lately. */
+/** A loopback port free at the time of the call and handed out to no one lately. */
 export async function freePort(): Promise<number> {
+  const top = ephemeralRangeStart();
   for (;;) {
-    const port = await kernelFreePort();
-    if (recentlyHandedOut.includes(port) || !reserveAcrossProcesses(port)) continue;
+    const port = PICK_FROM + randomInt(top - PICK_FROM);
+    if (recentlyHandedOut.includes(port) || !(await isFree(port)) || !reserveAcrossProcesses(port)) continue;
     recentlyHandedOut.push(port);
     if (recentlyHandedOut.length > RECENT_PORTS_KEPT) recentlyHandedOut.shift();
     return port;
   }
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return start > PICK_FROM + 1_000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return assertPortFree(port, "").then(() => true, () => false);
 }
 
 /** False when another process holds a fresh reservation of `port`; true when reserved, or when none can be made. */
@@ -61,18 +78,6 @@ function pruneReservations(): void {
       // Pruned by another process meanwhile.
     }
   }
-}
-
-function kernelFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1" }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -4,13 +4,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Counter, Registry } from "prom-client";
 import { stringify } from "yaml";
 import { LOCAL_JOB, METRICS } from "../contract.ts";
+// Reserved across processes, as every suite's ports are.
+import { freePort } from "../../local/ports.ts";
+export { freePort };
 
 export const MONITORING_DIR = fileURLToPath(new URL("..", import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -66,19 +68,6 @@ function missingBinary(command: string): Error {
     `${command} not found on PATH: install the Debian packages prometheus and prometheus-alertmanager ` +
       `(as .ci/run does), or point PROMETHEUS_BIN / PROMTOOL_BIN / ALERTMANAGER_BIN / AMTOOL_BIN at them`,
   );
-}
-
-/** A port the kernel just handed out on loopback (free at the time of the call). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1" }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A fresh directory under os.tmpdir(); remove it with removeDir(). */

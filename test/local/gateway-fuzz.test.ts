@@ -5,11 +5,11 @@
 // it the gateway still answers, no function worker was restarted, no answer was a 5xx or showed a stack trace, and
 // a stop leaves no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../local/ports.ts";
 import net from "node:net";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
-import { quietPort } from "../support/ports.ts";
 import { rawExchange, type RawExchange } from "../support/raw-http.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 import { FIXTURE_FUNCTIONS, startStack, tempDir, type TestStack } from "../support/stack.ts";
@@ -128,8 +128,8 @@ async function stillServing(): Promise<void> {
 describe("raw-socket fuzz of the gateway (npm start, real functions)", () => {
   beforeAll(async () => {
     dir = await tempDir("love-fuzz-gw-");
-    port = await quietPort();
-    pgPort = await quietPort();
+    port = await freePort();
+    pgPort = await freePort();
     cli = startNpmStart({
       PORT: String(port),
       PG_PORT: String(pgPort),

@@ -8,8 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { assertPortFree } from "../../local/ports.ts";
-import { quietPort } from "../support/ports.ts";
+import { assertPortFree, freePort } from "../../local/ports.ts";
 import { findMonitoringBinaries } from "../../local/monitoring.ts";
 import { commandLine, descendants, stackProcesses, watchDescendants } from "../support/processes.ts";
 import { tempDir } from "../support/stack.ts";
@@ -63,10 +62,10 @@ async function stopAt(moment: Moment): Promise<void> {
   const dir = await tempDir("love-stop-");
   dirs.push(dir);
   const ports = {
-    PORT: await quietPort(),
-    PG_PORT: await quietPort(),
-    PROMETHEUS_PORT: await quietPort(),
-    ALERTMANAGER_PORT: await quietPort(),
+    PORT: await freePort(),
+    PG_PORT: await freePort(),
+    PROMETHEUS_PORT: await freePort(),
+    ALERTMANAGER_PORT: await freePort(),
   };
   const dataDir = path.join(dir, "pg");
   // Warm moments start on a data directory that already has the migrations.

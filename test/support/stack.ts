@@ -3,7 +3,8 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, PortInUseError } from "../../local/ports.ts";
+import { freePort } from "../../local/ports.ts";
+import { withFreshPorts } from "./ports.ts";
 import { startLocalStack, type LocalStack, type MonitoringOptions } from "../../local/stack.ts";
 
 export interface TestStackOptions {
@@ -79,18 +80,6 @@ export async function startStack(options: TestStackOptions = {}): Promise<TestSt
       if (ownDir) await rm(ownDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Ports are free when chosen, but another test may take one before we bind it: try again with new ones. */
-async function withFreshPorts<T>(start: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      const portTaken = error instanceof PortInUseError || (error as NodeJS.ErrnoException).code === "EADDRINUSE";
-      if (!portTaken || attempt === 3) throw error;
-    }
-  }
 }
 
 /** A temp dir the `postgres` system user can enter (mkdtemp makes it 0700, and Postgres runs as that user under root). */
