@@ -3,9 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
-import { assertPortFree, freePort } from "./ports.ts";
 import { METRIC_LINE_PREFIX } from "../functions/_shared/metrics.ts";
 import { parseMetricLine } from "../monitoring/contract-metrics.ts";
 
@@ -15,6 +13,8 @@ const BOOT_TIMEOUT_MS = 15_000;
 // After a failed boot, requests answer BOOT_ERROR at once for this long instead of respawning on every request.
 const BOOT_RETRY_DELAY_MS = 1_000;
 const STDERR_TAIL_LINES = 30;
+// What Deno.serve prints once it listens (the worker reads its port from it).
+const LISTENING_LINE = /^Listening on https?:\/\/[^/\s]*:(\d+)\//;
 
 export interface FunctionWorkerOptions {
   slug: string;
@@ -24,12 +24,8 @@ export interface FunctionWorkerOptions {
   onLog?: (slug: string, line: string) => void;
   /** A metric event the function reported as a log line (functions/_shared/metrics.ts). */
   onMetric?: (slug: string, event: unknown) => void;
-  /** Where the next boot listens (default: a free port; tests offer a taken one). */
-  pickPort?: () => Promise<number>;
 }
 
-// Boots on a port another process took meanwhile are tried again on a new port, this many times in all.
-const BOOT_PORT_ATTEMPTS = 3;
 
 export class FunctionWorker {
   state: WorkerState = "stopped";
@@ -67,29 +63,13 @@ export class FunctionWorker {
 
   private async boot(): Promise<void> {
     this.state = "booting";
-    for (let attempt = 1; ; attempt++) {
-      this.stderrTail.length = 0;
-      const outcome = await this.bootOnce();
-      if (outcome === "listening") {
-        this.state = "ready";
-        return;
-      }
-      if (attempt < BOOT_PORT_ATTEMPTS && /AddrInUse|port taken/.test(outcome + this.tail())) continue;
-      this.markFailed(`function ${this.slug} failed to boot: ${outcome}${this.tail()}`);
-      throw new Error(this.lastError);
-    }
-  }
-
-  /** One process on one port: "listening", or why not. */
-  private async bootOnce(): Promise<string> {
-    this.port = await (this.options.pickPort ?? freePort)();
-    // Closed while the port was being found: spawning now would leave a process no one stops.
+    this.stderrTail.length = 0;
+    // Closed meanwhile: spawning now would leave a process no one stops.
     if (this.closed) throw new Error(`function ${this.slug}: the stack is stopping`);
-    // Something listening there already would answer the readiness probe in our function's place.
-    if (!(await assertPortFree(this.port, "").then(() => true, () => false))) return `port taken (${this.port})`;
+    // Deno picks the port and says which: a port chosen beforehand could be taken meanwhile, and whatever took it
+    // would answer a readiness probe in the function's place.
     const child = spawn(denoBinary(), [
       "run",
-      "--quiet",
       "--no-prompt",
       "--allow-net",
       "--allow-env",
@@ -102,16 +82,23 @@ export class FunctionWorker {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
         ...this.options.env,
-        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${this.port}`,
+        DENO_SERVE_ADDRESS: "tcp:127.0.0.1:0",
         DENO_NO_UPDATE_CHECK: "1",
         NO_COLOR: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    let listening: (port: number) => void = () => {};
+    const listened = new Promise<number>((resolve) => (listening = resolve));
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line.trim() || line.startsWith("Listening on ")) continue;
+        if (!line.trim()) continue;
+        const bound = LISTENING_LINE.exec(line);
+        if (bound) {
+          listening(Number(bound[1]));
+          continue;
+        }
         if (line.startsWith(METRIC_LINE_PREFIX)) {
           this.reportMetric(line);
           continue;
@@ -134,15 +121,20 @@ export class FunctionWorker {
         resolve(`exited (${signal ?? `code ${code}`})`);
       });
     });
-    const waiting = { cancelled: false };
-    const outcome = await Promise.race([
-      waitForPort(this.port, BOOT_TIMEOUT_MS, waiting).then(() => "listening", (error: Error) => error.message),
-      exited,
-    ]);
-    waiting.cancelled = true;
-    if (outcome === "listening" && this.child === child) return outcome;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`did not listen within ${BOOT_TIMEOUT_MS} ms`), BOOT_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([listened, exited, timedOut]);
+    clearTimeout(timer);
+    if (typeof outcome === "number" && this.child === child) {
+      this.port = outcome;
+      this.state = "ready";
+      return;
+    }
     child.kill("SIGKILL");
-    return outcome === "listening" ? "exited" : outcome;
+    this.markFailed(`function ${this.slug} failed to boot: ${typeof outcome === "number" ? "exited" : outcome}${this.tail()}`);
+    throw new Error(this.lastError);
   }
 
   private reportMetric(line: string): void {
@@ -221,22 +213,3 @@ function denoBinary(): string {
   return denoPath;
 }
 
-function waitForPort(port: number, timeoutMs: number, waiting: { cancelled: boolean }): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect({ port, host: "127.0.0.1" });
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (waiting.cancelled) resolve();
-        else if (Date.now() > deadline) reject(new Error(`did not listen within ${timeoutMs} ms`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
-}
