@@ -7,6 +7,9 @@ import bcrypt from "bcryptjs";
 import type postgres from "postgres";
 import { weakPasswordReason } from "./password-strength.ts";
 import { randomSecret, sha256Hex, signInLinkPath } from "./admin-secrets.ts";
+import { isValidUsername, USERNAME_PATTERN } from "./admin-credentials.ts";
+
+export { isValidUsername, USERNAME_PATTERN, verifyPassword } from "./admin-credentials.ts";
 
 /** bcrypt's work factor for new hashes; ~0.3 s per hash in JavaScript at 12. */
 export const DEFAULT_BCRYPT_COST = 12;
@@ -14,13 +17,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 /** bcrypt reads at most 72 bytes: a longer password would be silently truncated, so it is refused. */
 export const MAX_PASSWORD_BYTES = 72;
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 export const ADMIN_ROLES = ["super_admin", "admin"] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
-
-export function isValidUsername(value: unknown): value is string {
-  return typeof value === "string" && USERNAME_PATTERN.test(value);
-}
 
 /** Why a new password is not acceptable, or null when it is. */
 export function passwordProblem(username: string, password: string): string | null {
@@ -34,15 +32,6 @@ export function passwordProblem(username: string, password: string): string | nu
 
 export function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
   return bcrypt.hash(password, cost);
-}
-
-/** Constant-time bcrypt comparison; false (never a throw) for malformed hashes or inputs. */
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  try {
-    return await bcrypt.compare(password, hash);
-  } catch {
-    return false;
-  }
 }
 
 export function parseBcryptCost(value: string | undefined): number {

@@ -6,7 +6,7 @@
 // against the lockout budgets; later requests ride on the cookie. An unknown name is compared against a decoy
 // hash of the admins' bcrypt cost, so it costs what a known name costs.
 import bcrypt from "bcryptjs";
-import { isValidUsername, verifyPassword } from "./admin-accounts.ts";
+import { isValidUsername, verifyPassword } from "./admin-credentials.ts";
 import {
   DEVICE_COOKIE,
   deviceCookie,

@@ -2,7 +2,7 @@
 import type { RequestContext } from "../_shared/router.ts";
 import { fail, json } from "../_shared/http.ts";
 import type { AuthenticatedAdmin } from "../_shared/admin-auth.ts";
-import { isValidUsername } from "../_shared/admin-accounts.ts";
+import { isValidUsername } from "../_shared/admin-credentials.ts";
 import { linkCreate, sessionRevoke, sessionsList } from "../_shared/admin-repository.ts";
 import { LINK_DEFAULT_MINUTES, LINK_MAX_MINUTES, randomSecret, sha256Hex, signInLinkPath } from "../_shared/admin-secrets.ts";
 import { parseWholeNumber } from "../_shared/body.ts";
