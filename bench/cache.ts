@@ -103,8 +103,7 @@ async function seed(baseUrl: string): Promise<void> {
   }
 }
 
-let enterSeq = 0;
-function enter(baseUrl: string, clinic: string, user = `bench-${enterSeq++}`): Promise<Response> {
+function enter(baseUrl: string, clinic: string, user: string): Promise<Response> {
   return fetch(`${baseUrl}/api/v1/queue/enter`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },

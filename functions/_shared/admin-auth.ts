@@ -81,8 +81,6 @@ export function lockedOut(retryAfter: number): Response {
 
 export type AdminHandler = (context: RequestContext, admin: AuthenticatedAdmin) => Response | Promise<Response>;
 
-export type AdminRouteOptions = ChallengeOptions;
-
 type BasicResult = { outcome: SignInOutcome } | { response: Response };
 
 /** Tries the request's Basic answer: signs in, or says why not. */
@@ -108,7 +106,7 @@ async function signInWithBasic(request: Request, options: ChallengeOptions): Pro
 }
 
 /** A route only signed-in staff reach; others get 401 (or 403 for a cross-origin POST) before anything else. */
-export function adminRoute(handler: AdminHandler, options: AdminRouteOptions = {}): Handler {
+export function adminRoute(handler: AdminHandler, options: ChallengeOptions = {}): Handler {
   return exemptFromRateLimit(async (context: RequestContext) => {
     const { request } = context;
     const refuse = async (response: Response) => {

@@ -61,10 +61,6 @@ export const pacingMetrics = {
     counts.ended[outcome] = (counts.ended[outcome] ?? 0) + 1;
     changed(counts);
   },
-  /** This isolate's held requests on `route` now. */
-  held(route: string): number {
-    return routes.get(route)?.held ?? 0;
-  },
 };
 
 export function flushPacingMetrics(): void {

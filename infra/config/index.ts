@@ -10,15 +10,6 @@ import { type ConfigReader, keyReader } from "./reader.ts";
 import { type StackKind, stackKindOf } from "./stack-kind.ts";
 import { readSupabase, type SupabaseSettings } from "./supabase.ts";
 
-export type { AdminBootstrapSettings } from "./admin-bootstrap.ts";
-export { ALERT_RECEIVER_KEYS, type AlertReceiverSettings } from "./alert-receivers.ts";
-export { ConfigError } from "./errors.ts";
-export { FUNCTION_SECRET_KEYS } from "./function-secrets.ts";
-export { MONITORING_KEYS, type MonitoringDisabled, type MonitoringEnabled, type MonitoringSettings } from "./monitoring.ts";
-export type { ConfigReader } from "./reader.ts";
-export { type StackKind, stackKindOf } from "./stack-kind.ts";
-export { DEFAULT_PROJECT_URL, type SupabaseSettings } from "./supabase.ts";
-
 export interface StackConfig {
   stack: string;
   kind: StackKind;

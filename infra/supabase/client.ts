@@ -308,16 +308,6 @@ export class ManagementClient {
     return true;
   }
 
-  async listBranches(parentRef: string): Promise<Branch[]> {
-    const response = await this.transport.request<Branch[]>({
-      method: "GET",
-      path: `${projectPath(parentRef)}/branches`,
-      idempotent: true,
-      scope: parentRef,
-    });
-    return response.body;
-  }
-
   async getBranchByName(parentRef: string, name: string): Promise<Branch | undefined> {
     try {
       const response = await this.transport.request<Branch>({

@@ -112,11 +112,8 @@ export function planLockdown({ tables, functions }: LegacyInventory, lockAll: bo
     const secrets = secretColumns(table);
     const reason =
       table.name === "pins" ? "holds secrets (PINs)" : secrets.length > 0 ? `holds secrets (${secrets.join(", ")})` : lockAll ? "lockDownLegacyTables" : undefined;
-    const changes = reason === undefined ? [] : lockTable(table, reason);
-    if (reason === undefined) {
-      plan.reported.push({ table: table.name, anonCanRead: readableByAnon(table), grants: table.grants });
-    }
-    plan.changes.push(...changes);
+    if (reason === undefined) plan.reported.push({ table: table.name, anonCanRead: readableByAnon(table), grants: table.grants });
+    else plan.changes.push(...lockTable(table, reason));
   }
   return plan;
 }
@@ -138,7 +135,6 @@ function secretColumns(table: LegacyTable): string[] {
 
 function lockTable(table: LegacyTable, reason: string): LockdownChange[] {
   const target = `public.${quoteIdent(table.name)}`;
-  const relation = table.kind === "v" || table.kind === "m" ? (table.kind === "v" ? "view" : "materialized view") : "table";
   const changes: LockdownChange[] = [];
   const holders = new Map<string, string[]>();
   for (const grant of table.grants) {
@@ -158,7 +154,7 @@ function lockTable(table: LegacyTable, reason: string): LockdownChange[] {
     if (policy.permissive !== "PERMISSIVE" || !policy.roles.some((role) => API_ROLES.has(role))) continue;
     changes.push({ table: table.name, reason, statement: `drop policy ${quoteIdent(policy.name)} on ${target}`, undo: createPolicySql(target, policy) });
   }
-  if (!table.rls && relation === "table" && (table.kind === "r" || table.kind === "p")) {
+  if (!table.rls && (table.kind === "r" || table.kind === "p")) {
     changes.push({ table: table.name, reason, statement: `alter table ${target} enable row level security`, undo: `alter table ${target} disable row level security` });
   }
   return changes;
