@@ -93,6 +93,23 @@ describe("FunctionRelease provider", () => {
     expect(Object.keys(after.deployed)).toEqual(["queue"]);
   });
 
+  it("redeploys a function of ours that was deleted remotely (the preview lists it, and the update does it)", async () => {
+    const provider = createFunctionReleaseProvider(testContext({ projectRoot: root }));
+    const created = await desired();
+    const { id, outs } = await provider.create(created);
+    const unchanged = await provider.check(created, await desired());
+    expect(await provider.diff(id, outs, unchanged.inputs as FunctionReleaseInputs)).toMatchObject({ changes: false });
+
+    project.functions.delete("health"); // someone deleted it in the dashboard
+    const checked = await provider.check(created, await desired());
+    expect(checked.inputs?.plan?.deploy).toEqual(["health"]);
+    expect(await provider.diff(id, outs, checked.inputs as FunctionReleaseInputs)).toMatchObject({ changes: true });
+    const since = api.requests.length;
+    await provider.update(id, outs, checked.inputs as FunctionReleaseInputs);
+    expect(deploysSince(since)).toEqual(["POST /functions/deploy?slug=health&bundleOnly=true", "PUT /functions"]);
+    expect(project.functions.get("health")?.activeVersion).toBe(1);
+  });
+
   it("redeploys every function when the shared code changes", async () => {
     const provider = createFunctionReleaseProvider(testContext({ projectRoot: root }));
     const { id, outs } = await provider.create(await desired());

@@ -71,8 +71,11 @@ export function createFunctionReleaseProvider(
       const target = targetChanged(olds.projectRef, news.projectRef);
       if (target) return target;
       const deployed = Object.entries(olds.deployed ?? {}).map(([slug, fn]) => ({ slug, checksum: fn.checksum }));
-      const pruning = news.pruneUnmanagedFunctions === true && (news.plan?.remove.length ?? (olds.unmanaged ?? []).length) > 0;
-      const changes = fingerprint(deployed) !== fingerprint(news.functions) || pruning || connectionChanged(olds, news);
+      // A plan (from check) also sees the live project: a function of ours deleted or replaced there is redeployed.
+      const planned = news.plan
+        ? news.plan.deploy.length + news.plan.remove.length > 0
+        : news.pruneUnmanagedFunctions === true && (olds.unmanaged ?? []).length > 0;
+      const changes = fingerprint(deployed) !== fingerprint(news.functions) || planned || connectionChanged(olds, news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
@@ -154,10 +157,15 @@ async function release(
  */
 function planRelease(inputs: FunctionReleaseInputs, previous: readonly FunctionEntry[], live: readonly EdgeFunction[]): ReleasePlan {
   const before = new Map(previous.map((entry) => [entry.slug, entry.checksum]));
-  const liveSlugs = new Set(live.map((fn) => fn.slug));
+  const liveBySlug = new Map(live.map((fn) => [fn.slug, fn]));
+  const liveSlugs = new Set(liveBySlug.keys());
   const wanted = new Set(inputs.functions.map((entry) => entry.slug));
+  // As needsDeploy decides, with what check can see (the previous inputs have no deployed versions).
   const deploy = inputs.functions
-    .filter((entry) => !liveSlugs.has(entry.slug) || before.get(entry.slug) !== entry.checksum)
+    .filter((entry) => {
+      const current = liveBySlug.get(entry.slug);
+      return !current || before.get(entry.slug) !== entry.checksum || current.verify_jwt !== inputs.verifyJwt || current.status !== "ACTIVE";
+    })
     .map((entry) => entry.slug);
   const ours = [...liveSlugs].filter((slug) => !wanted.has(slug) && before.has(slug));
   const others = [...liveSlugs].filter((slug) => !wanted.has(slug) && !before.has(slug));
