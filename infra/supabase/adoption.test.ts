@@ -164,12 +164,21 @@ describe("adopting the legacy production project", () => {
   });
 
   it("never deletes the project, the legacy functions or any data when the adoption is deleted", async () => {
+    // As `pulumi destroy` would, in the reverse order of creation: only functions this release deployed may go.
     const providers = createProviders(context) as unknown as Record<string, Provider>;
-    const adopted = outputs.get("adoptedProject") as { id: string; outs: Record<string, unknown> };
+    const ours = Object.keys((outputs.get("functionRelease")?.outs["deployed"] ?? {}) as Record<string, unknown>);
+    expect(ours).toContain("queue");
     const since = api.requests.length;
-    await (providers["adoptedProject"] as Provider).delete(adopted.id, adopted.outs);
-    expect(api.requests.slice(since)).toEqual([]);
+    for (const step of (await prodSteps()).reverse()) {
+      const created = outputs.get(step.kind) as { id: string; outs: Record<string, unknown> };
+      await (providers[step.kind] as Provider).delete(created.id, created.outs);
+    }
+    expect(api.mutatingRequests(since).map((request) => `${request.method} ${request.path}`).sort()).toEqual(
+      ours.map((slug) => `DELETE /v1/projects/${LEGACY_REF}/functions/${slug}`).sort(),
+    );
     expect(api.project(LEGACY_REF)).toBeDefined();
+    const left = Object.keys(legacy.functionVersions());
+    expect(left).toEqual(expect.arrayContaining(LEGACY_FUNCTIONS.filter((slug) => !ours.includes(slug))));
     expect(await legacy.rowCounts()).toEqual(rowsBefore);
   });
 });
