@@ -1,14 +1,8 @@
 // The SQL of staff sign-in (supabase/migrations/*_admin_sign_in.sql): one statement per call, through dbQuery
 // (the database circuit breaker, cancelled on its timeout, retried on a deadlock).
-import type postgres from "postgres";
-import { dbQuery } from "./db.ts";
+import { dbValue } from "./db.ts";
 import type { SqlResult } from "./outcomes.ts";
 import type { AdminView } from "./staff-repository.ts";
-
-async function one<T = SqlResult>(query: (sql: postgres.Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-  const [row] = await dbQuery(query);
-  return (row?.r ?? null) as T;
-}
 
 export type SignInMethod = "password" | "basic";
 
@@ -22,13 +16,13 @@ export interface SignInBegin {
 }
 
 export function signInBegin(username: string, client: string, deviceHash: string | null, now: string): Promise<SignInBegin> {
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_sign_in_begin(${username}::text, ${client}::text, ${deviceHash}::text, ${now}::timestamptz) as r`
   );
 }
 
 export function signInFailed(username: string, client: string, method: SignInMethod, trusted: boolean, now: string) {
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_sign_in_failed(${username}::text, ${client}::text, ${method}::text, ${trusted}::boolean, ${now}::timestamptz) as r`
   );
 }
@@ -50,7 +44,7 @@ export interface SessionRequest {
 
 export function signInSucceeded(adminId: number, method: SignInMethod, session: SessionRequest): Promise<OpenedSession> {
   const { ttlSeconds, client, deviceHash, newDeviceHash, replaces, now } = session;
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_sign_in_succeeded(${adminId}::bigint, ${method}::text, ${ttlSeconds}::int, ${client}::text,
       ${deviceHash}::text, ${newDeviceHash}::text, ${replaces}::uuid, ${now}::timestamptz) as r`
   );
@@ -58,7 +52,7 @@ export function signInSucceeded(adminId: number, method: SignInMethod, session: 
 
 export function linkSignIn(codeHash: string, session: SessionRequest): Promise<OpenedSession> {
   const { ttlSeconds, client, deviceHash, newDeviceHash, replaces, now } = session;
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_link_sign_in(${codeHash}::text, ${ttlSeconds}::int, ${client}::text, ${deviceHash}::text,
       ${newDeviceHash}::text, ${replaces}::uuid, ${now}::timestamptz) as r`
   );
@@ -71,22 +65,22 @@ export function linkCreate(
   issuer: { adminId: number; sessionId: string },
   now: string,
 ): Promise<SqlResult> {
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_link_create(${username}::text, ${codeHash}::text, ${ttlSeconds}::int, ${issuer.adminId}::bigint,
       ${issuer.sessionId}::uuid, ${now}::timestamptz) as r`
   );
 }
 
 export function signOut(sessionId: string, client: string, now: string): Promise<SqlResult> {
-  return one((sql) => sql`select love.admin_sign_out(${sessionId}::uuid, ${client}::text, ${now}::timestamptz) as r`);
+  return dbValue((sql) => sql`select love.admin_sign_out(${sessionId}::uuid, ${client}::text, ${now}::timestamptz) as r`);
 }
 
 export function sessionsList(adminId: number, all: boolean, now: string): Promise<SqlResult> {
-  return one((sql) => sql`select love.admin_sessions_list(${adminId}::bigint, ${all}::boolean, ${now}::timestamptz) as r`);
+  return dbValue((sql) => sql`select love.admin_sessions_list(${adminId}::bigint, ${all}::boolean, ${now}::timestamptz) as r`);
 }
 
 export function sessionRevoke(actorId: number, sessionId: string, client: string, now: string): Promise<SqlResult> {
-  return one((sql) =>
+  return dbValue((sql) =>
     sql`select love.admin_session_revoke(${actorId}::bigint, ${sessionId}::uuid, ${client}::text, ${now}::timestamptz) as r`
   );
 }

@@ -3,6 +3,7 @@
 import postgres from "postgres";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import { env, integerSetting, requireEnv } from "./env.ts";
+import type { SqlResult } from "./outcomes.ts";
 
 let client: postgres.Sql | undefined;
 
@@ -64,6 +65,12 @@ export async function dbQuery<T extends readonly postgres.MaybeRow[]>(
       if (attempt === 3 || !isTransientConflict(error)) throw error;
     }
   }
+}
+
+/** The `r` column of a one-row statement (`select love.f(...) as r`): a SQL function's answer, or null. */
+export async function dbValue<T = SqlResult>(build: (sql: postgres.Sql) => postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+  const [row] = await dbQuery(build);
+  return (row?.r ?? null) as T;
 }
 
 /**
