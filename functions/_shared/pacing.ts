@@ -85,8 +85,7 @@ function watcher(settings: PacingSettings): ChangeWatcher {
  * The answer to a paced read of `route`: at once, or after holding the request until its answer changes or the
  * hold period ends. A request whose client went away gets the answer it was held with (nobody reads it).
  */
-export async function pacedRead(request: Request, route: string, read: PacedReader): Promise<SqlResult> {
-  const settings = pacingSettings();
+export async function pacedRead(request: Request, route: string, settings: PacingSettings, read: PacedReader): Promise<SqlResult> {
   const first = await read("arrive", null);
   if (!first.hold) {
     pacingMetrics.answeredAtOnce(route);

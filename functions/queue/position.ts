@@ -21,10 +21,10 @@ export async function queuePositionHandler({ request, params }: RequestContext):
   if (clinic === null) return getFailure("INVALID_CLINIC");
   const user = parseUserKey(rawUser);
   if (user === null) return getFailure("INVALID_USER");
-  const { enabled, repeatWithinMs } = pacingSettings();
-  const position = enabled
-    ? await pacedRead(request, "/position", (mode, seen) =>
-      queuePositionPaced(clinic, user, businessNow(request), mode, seen, repeatWithinMs))
+  const pacing = pacingSettings();
+  const position = pacing.enabled
+    ? await pacedRead(request, "/position", pacing, (mode, seen) =>
+      queuePositionPaced(clinic, user, businessNow(request), mode, seen, pacing.repeatWithinMs))
     : await queuePosition(clinic, user, businessNow(request));
   await noteEntrySeen(position, businessNow(request));
   return getResponse(position);
