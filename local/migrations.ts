@@ -25,6 +25,7 @@ const SURFACE_SQL = new URL("./supabase-surface.sql", import.meta.url);
 /** Creates the Supabase roles, auth schema, publication and migration history table the migrations rely on. */
 export async function prepareSupabaseSurface(sql: postgres.Sql): Promise<void> {
   await sql.unsafe(await readFile(SURFACE_SQL, "utf8")).simple();
+  await sql.unsafe(ENSURE_HISTORY_SQL).simple();
 }
 
 export async function applyMigrations(sql: postgres.Sql, dir: string): Promise<MigrationResult> {

@@ -71,10 +71,5 @@ begin
 end
 $$;
 
--- Where the Supabase CLI records applied migrations.
-create schema if not exists supabase_migrations;
-create table if not exists supabase_migrations.schema_migrations (
-  version text primary key,
-  statements text[],
-  name text
-);
+-- Where the Supabase CLI records applied migrations: created by prepareSupabaseSurface from ENSURE_HISTORY_SQL
+-- (supabase/migration-history.ts), the one definition the appliers use too.
